@@ -1,0 +1,102 @@
+package loadgen
+
+import (
+	"bytes"
+	"net/http"
+	"strings"
+
+	"github.com/loadcron/loadcron/internal/config"
+	"github.com/loadcron/loadcron/internal/result"
+)
+
+// inspector decides, per response, whether it passed the scenario's checks
+// and what the target's cache-hit signal said. Built once per scenario; its
+// methods do not allocate.
+type inspector struct {
+	status       []int // accepted codes; empty means any 2xx
+	jsonField    []string
+	bodyContains []byte
+
+	cacheField  []string
+	cacheHeader string
+	cacheValue  string
+}
+
+func newInspector(t *config.Target, c *config.Checks) *inspector {
+	in := &inspector{
+		status:      c.Status,
+		cacheHeader: http.CanonicalHeaderKey(t.CacheSignal.Header),
+		cacheValue:  t.CacheSignal.HeaderValue,
+	}
+	if c.JSONField != "" {
+		in.jsonField = strings.Split(c.JSONField, ".")
+	}
+	if c.BodyContains != "" {
+		in.bodyContains = []byte(c.BodyContains)
+	}
+	if t.CacheSignal.JSONField != "" {
+		in.cacheField = strings.Split(t.CacheSignal.JSONField, ".")
+	}
+	if in.cacheValue == "" {
+		in.cacheValue = "HIT"
+	}
+	return in
+}
+
+// needsBody reports whether any check or signal looks at the body.
+func (in *inspector) needsBody() bool {
+	return in.jsonField != nil || in.bodyContains != nil || in.cacheField != nil
+}
+
+// check returns KindNone when the response passes, else the failure kind.
+func (in *inspector) check(code int, body []byte) result.Kind {
+	if !in.statusOK(code) {
+		return statusKind(code)
+	}
+	if in.jsonField != nil {
+		v, ok := jsonLookup(body, in.jsonField)
+		if !ok || string(v) == "null" {
+			return result.KindCheck
+		}
+	}
+	if in.bodyContains != nil && !bytes.Contains(body, in.bodyContains) {
+		return result.KindCheck
+	}
+	return result.KindNone
+}
+
+func (in *inspector) statusOK(code int) bool {
+	if len(in.status) == 0 {
+		return code >= 200 && code < 300
+	}
+	for _, s := range in.status {
+		if s == code {
+			return true
+		}
+	}
+	return false
+}
+
+// cache reads the cache-hit signal: the JSON field first (true → hit,
+// false → miss, anything else or absent → not decided), then the header.
+func (in *inspector) cache(h http.Header, body []byte) result.Cache {
+	if in.cacheField != nil {
+		if v, ok := jsonLookup(body, in.cacheField); ok {
+			switch string(v) {
+			case "true":
+				return result.CacheHit
+			case "false":
+				return result.CacheMiss
+			}
+		}
+	}
+	if in.cacheHeader != "" {
+		if vs, ok := h[in.cacheHeader]; ok && len(vs) > 0 {
+			if strings.EqualFold(strings.TrimSpace(vs[0]), in.cacheValue) {
+				return result.CacheHit
+			}
+			return result.CacheMiss
+		}
+	}
+	return result.CacheUnknown
+}

@@ -1,0 +1,69 @@
+package loadgen
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/loadcron/loadcron/internal/config"
+)
+
+// tlsConfig builds the client TLS configuration of a target.
+func tlsConfig(t *config.TLS) (*tls.Config, error) {
+	c := &tls.Config{
+		ServerName:         t.ServerName,
+		InsecureSkipVerify: t.InsecureSkipVerify, //nolint:gosec // opt-in per target for staging certificates
+		MinVersion:         tls.VersionTLS12,
+	}
+	if t.CAFile != "" {
+		pem, err := os.ReadFile(t.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("tls.ca_file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("tls.ca_file %s: no certificate found", t.CAFile)
+		}
+		c.RootCAs = pool
+	}
+	if t.CertFile != "" || t.KeyFile != "" {
+		cert, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("tls client certificate: %w", err)
+		}
+		c.Certificates = []tls.Certificate{cert}
+	}
+	return c, nil
+}
+
+// newTransport returns a transport for one virtual user (idle pool of
+// conns, usually 1) or for the open model's shared worker pool.
+func newTransport(tc *tls.Config, conns int) *http.Transport {
+	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+	return &http.Transport{
+		Proxy:                 nil, // load goes straight to the target, never through an environment proxy
+		DialContext:           d.DialContext,
+		TLSClientConfig:       tc.Clone(), // http2 set-up writes to it: one copy per transport
+		TLSHandshakeTimeout:   10 * time.Second,
+		MaxIdleConns:          conns,
+		MaxIdleConnsPerHost:   conns,
+		IdleConnTimeout:       90 * time.Second,
+		ExpectContinueTimeout: time.Second,
+		ForceAttemptHTTP2:     true,
+	}
+}
+
+// newClient wraps a transport in a client that never follows redirects: a
+// 3xx is the target's answer and the checks judge it.
+func newClient(tr *http.Transport) *http.Client {
+	return &http.Client{
+		Transport: tr,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}
+}

@@ -1,0 +1,134 @@
+package loadgen
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http/httptrace"
+	"time"
+
+	"github.com/loadcron/loadcron/internal/result"
+)
+
+// traceState records the first-byte time of the worker's current request.
+// One ClientTrace per worker, reused, so tracing adds no closure per request.
+type traceState struct {
+	firstByte time.Time
+	trace     *httptrace.ClientTrace
+}
+
+func (t *traceState) init() {
+	t.trace = &httptrace.ClientTrace{
+		GotFirstResponseByte: func() { t.firstByte = time.Now() },
+	}
+}
+
+// do sends one request and records its result. intended is the open
+// model's intended send time (zero in the closed model): latency counts
+// from it, so a request that waited for a free slot carries that wait.
+func (w *worker) do(ctx context.Context, intended time.Time) {
+	e := w.e
+	res := &w.res
+	*res = result.Result{}
+
+	reqCtx, cancel := context.WithTimeout(ctx, e.timeout)
+	defer cancel()
+	req, err := w.reqs.next(httptrace.WithClientTrace(reqCtx, w.trace.trace))
+	if err != nil {
+		// Templates were validated at config load; a render error here is
+		// a data problem of this one request.
+		res.Kind = result.KindCheck
+		w.finish()
+		return
+	}
+
+	w.trace.firstByte = time.Time{}
+	e.hooks.InFlight.Add(1)
+	start := time.Now()
+	if intended.IsZero() {
+		intended = start
+	} else {
+		res.Lateness = start.Sub(intended)
+	}
+	resp, err := w.client.Do(req)
+	if err != nil {
+		e.hooks.InFlight.Add(-1)
+		res.Latency = time.Since(intended)
+		res.Kind = classify(ctx, err)
+		w.finish()
+		return
+	}
+	res.Code = resp.StatusCode
+	n, over, rerr := w.readBody(resp.Body)
+	resp.Body.Close()
+	end := time.Now()
+	e.hooks.InFlight.Add(-1)
+
+	res.Latency = end.Sub(intended)
+	if !w.trace.firstByte.IsZero() {
+		res.TTFB = w.trace.firstByte.Sub(start)
+	}
+	res.Bytes = n
+	body := w.buf
+	switch {
+	case rerr != nil:
+		res.Kind = bodyErrKind(ctx, reqCtx, rerr)
+	case over:
+		res.Kind = result.KindBody
+	default:
+		res.Kind = e.insp.check(res.Code, body)
+		res.Cache = e.insp.cache(resp.Header, body)
+	}
+	w.finish()
+}
+
+// finish hands the result to the recorder and the engine's progress.
+func (w *worker) finish() {
+	w.rec.Record(&w.res)
+	w.e.done(w.res.Kind == result.KindNone)
+}
+
+// readBody reads the body into the worker's reused buffer, growing it up
+// to the target's limit. over reports a body longer than the limit (the
+// rest is not read: the connection is dropped instead).
+func (w *worker) readBody(r io.Reader) (n int64, over bool, err error) {
+	limit := w.e.limit
+	buf := w.buf[:0]
+	for {
+		if len(buf) == cap(buf) {
+			if int64(cap(buf)) > limit {
+				w.buf = buf
+				return int64(len(buf)), true, nil
+			}
+			grown := make([]byte, len(buf), min(2*cap(buf), int(limit)+1))
+			copy(grown, buf)
+			buf = grown
+		}
+		m, rerr := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+m]
+		if int64(len(buf)) > limit {
+			w.buf = buf
+			return int64(len(buf)), true, nil
+		}
+		if rerr == io.EOF {
+			w.buf = buf
+			return int64(len(buf)), false, nil
+		}
+		if rerr != nil {
+			w.buf = buf
+			return int64(len(buf)), false, rerr
+		}
+	}
+}
+
+// bodyErrKind classifies an error while reading the body.
+func bodyErrKind(runCtx, reqCtx context.Context, err error) result.Kind {
+	switch {
+	case runCtx.Err() != nil:
+		return result.KindCanceled
+	case errors.Is(reqCtx.Err(), context.DeadlineExceeded), errors.Is(err, context.DeadlineExceeded):
+		return result.KindTimeout
+	default:
+		return result.KindBody
+	}
+}

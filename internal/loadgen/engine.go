@@ -1,0 +1,251 @@
+// Package loadgen is loadcron's load engine: it runs one scenario against
+// one target in the closed (virtual users) or open (fixed rate) model and
+// hands one result.Result per request to the caller's recorders.
+package loadgen
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/loadcron/loadcron/internal/config"
+	"github.com/loadcron/loadcron/internal/result"
+)
+
+// Spec is what to run: one scenario of a suite against its target.
+type Spec struct {
+	Suite     string
+	RunID     string
+	UserAgent string // "loadcron/<version>"
+	Target    *config.Target
+	Scenario  *config.Scenario
+}
+
+// Gauge is the part of prometheus.Gauge the engine uses.
+type Gauge interface{ Add(float64) }
+
+// Hooks connect the engine to the outside. Only Recorder is required.
+type Hooks struct {
+	// Recorder returns the recorder used by one virtual user (closed
+	// model) or one worker (open model). Called once per goroutine.
+	Recorder func(worker int) result.Recorder
+	// Dropped is called, as it happens, for each open-model request that
+	// was due but not sent because max_in_flight requests were outstanding.
+	Dropped func(n int64)
+	// InFlight and Users track requests in flight and active virtual users.
+	InFlight Gauge
+	Users    Gauge
+	// Progress, if set, is updated live (for progress lines and for the
+	// caller's own view); the engine keeps its own otherwise.
+	Progress *Progress
+}
+
+// Progress counts completed and failed requests while a scenario runs.
+type Progress struct {
+	Done   atomic.Int64
+	Failed atomic.Int64
+}
+
+// Outcome describes how a scenario run ended. The figures themselves are
+// in the recorders.
+type Outcome struct {
+	Elapsed time.Duration
+	// Planned is the number of requests the scenario would send if it ran
+	// to the end (0 for closed-model duration runs).
+	Planned int64
+	Dropped int64
+	// Aborted is set when the abort rule stopped the scenario early;
+	// AbortReason says why.
+	Aborted     bool
+	AbortReason string
+	// Canceled is set when ctx ended the scenario early.
+	Canceled bool
+}
+
+// ErrNoRecorder is returned when Hooks.Recorder is nil.
+var ErrNoRecorder = errors.New("loadgen: hooks.Recorder is required")
+
+type noGauge struct{}
+
+func (noGauge) Add(float64) {}
+
+// Run runs the scenario until it has sent all its requests, its duration
+// has passed, the abort rule fires, or ctx is done. It returns after every
+// goroutine it started has exited and all connections are closed.
+func Run(ctx context.Context, spec *Spec, hooks Hooks) (Outcome, error) {
+	if hooks.Recorder == nil {
+		return Outcome{}, ErrNoRecorder
+	}
+	if hooks.InFlight == nil {
+		hooks.InFlight = noGauge{}
+	}
+	if hooks.Users == nil {
+		hooks.Users = noGauge{}
+	}
+	if hooks.Progress == nil {
+		hooks.Progress = &Progress{}
+	}
+	plan, err := newRequestPlan(spec)
+	if err != nil {
+		return Outcome{}, err
+	}
+	tc, err := tlsConfig(&spec.Target.TLS)
+	if err != nil {
+		return Outcome{}, err
+	}
+	e := &engine{
+		spec:    spec,
+		hooks:   hooks,
+		plan:    plan,
+		tls:     tc,
+		insp:    newInspector(spec.Target, &spec.Scenario.Checks),
+		timeout: spec.Target.Timeout,
+		limit:   spec.Target.MaxBodyBytes,
+		stop:    make(chan struct{}),
+		runCtx:  ctx,
+	}
+	if e.timeout <= 0 {
+		e.timeout = 30 * time.Second
+	}
+	if e.limit <= 0 {
+		e.limit = 1 << 20
+	}
+	if a := spec.Scenario.Abort; a.MaxErrorRatio != nil && *a.MaxErrorRatio > 0 {
+		e.abortRatio = *a.MaxErrorRatio
+		e.abortMin = int64(a.MinRequests)
+	}
+
+	start := time.Now()
+	var out Outcome
+	if spec.Scenario.IsOpen() {
+		out = e.runOpen(ctx, start)
+	} else {
+		out = e.runClosed(ctx, start)
+	}
+	out.Elapsed = time.Since(start)
+	out.Canceled = ctx.Err() != nil
+	if r := e.abortReason.Load(); r != nil {
+		out.Aborted = true
+		out.AbortReason = *r
+	}
+	return out, nil
+}
+
+// engine is the state of one scenario run shared by its goroutines.
+type engine struct {
+	spec    *Spec
+	hooks   Hooks
+	plan    *requestPlan
+	tls     *tls.Config
+	insp    *inspector
+	timeout time.Duration
+	limit   int64
+	runCtx  context.Context
+
+	abortRatio  float64
+	abortMin    int64
+	stop        chan struct{} // closed when the abort rule fires
+	stopOnce    sync.Once
+	stopped     atomic.Bool
+	abortReason atomic.Pointer[string]
+}
+
+// done records the end of one request for progress and the abort rule.
+func (e *engine) done(ok bool) {
+	n := e.hooks.Progress.Done.Add(1)
+	if ok {
+		return
+	}
+	failed := e.hooks.Progress.Failed.Add(1)
+	if e.abortRatio > 0 && n >= e.abortMin && float64(failed)/float64(n) > e.abortRatio {
+		e.abort(fmt.Sprintf("aborted: error ratio %.1f%% over %.1f%% after %d requests",
+			100*float64(failed)/float64(n), 100*e.abortRatio, n))
+	}
+}
+
+func (e *engine) abort(reason string) {
+	e.stopOnce.Do(func() {
+		e.abortReason.Store(&reason)
+		e.stopped.Store(true)
+		close(e.stop)
+	})
+}
+
+// runClosed starts one goroutine per virtual user, each with its own
+// keep-alive connection, sending requests back to back.
+func (e *engine) runClosed(ctx context.Context, start time.Time) Outcome {
+	sc := e.spec.Scenario
+	var deadline time.Time
+	if sc.Duration > 0 {
+		deadline = start.Add(sc.Duration)
+	}
+	var wg sync.WaitGroup
+	for u := range sc.Users {
+		wg.Go(func() {
+			e.hooks.Users.Add(1)
+			defer e.hooks.Users.Add(-1)
+			w := e.newWorker(u, 1)
+			defer w.close()
+			var think *time.Timer
+			for i := 0; sc.RequestsPerUser == 0 || i < sc.RequestsPerUser; i++ {
+				if ctx.Err() != nil || e.stopped.Load() {
+					return
+				}
+				if !deadline.IsZero() && !time.Now().Before(deadline) {
+					return
+				}
+				if i > 0 && sc.ThinkTime > 0 {
+					if think == nil {
+						think = time.NewTimer(sc.ThinkTime)
+					} else {
+						think.Reset(sc.ThinkTime)
+					}
+					select {
+					case <-ctx.Done():
+						return
+					case <-e.stop:
+						return
+					case <-think.C:
+					}
+				}
+				w.do(ctx, time.Time{})
+			}
+		})
+	}
+	wg.Wait()
+	return Outcome{Planned: int64(sc.Users) * int64(sc.RequestsPerUser)}
+}
+
+// worker is one goroutine's request machinery: its client, buffers and
+// recorder, all reused across requests.
+type worker struct {
+	e      *engine
+	tr     *http.Transport
+	client *http.Client
+	reqs   *userRequests
+	rec    result.Recorder
+	buf    []byte
+	res    result.Result
+	trace  traceState
+}
+
+func (e *engine) newWorker(index, conns int) *worker {
+	tr := newTransport(e.tls, conns)
+	w := &worker{
+		e:      e,
+		tr:     tr,
+		client: newClient(tr),
+		reqs:   e.plan.forUser(index),
+		rec:    e.hooks.Recorder(index),
+		buf:    make([]byte, 0, 4096),
+	}
+	w.trace.init()
+	return w
+}
+
+func (w *worker) close() { w.tr.CloseIdleConnections() }

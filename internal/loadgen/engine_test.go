@@ -1,0 +1,322 @@
+package loadgen
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/loadcron/loadcron/internal/config"
+	"github.com/loadcron/loadcron/internal/result"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// sink collects every result; safe for many workers.
+type sink struct {
+	mu      sync.Mutex
+	results []result.Result
+	dropped atomic.Int64
+}
+
+func (s *sink) hooks() Hooks {
+	return Hooks{
+		Recorder: func(int) result.Recorder {
+			return result.RecorderFunc(func(r *result.Result) {
+				s.mu.Lock()
+				s.results = append(s.results, *r)
+				s.mu.Unlock()
+			})
+		},
+		Dropped: func(n int64) { s.dropped.Add(n) },
+	}
+}
+
+func (s *sink) kinds() map[result.Kind]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := map[result.Kind]int{}
+	for _, r := range s.results {
+		m[r.Kind]++
+	}
+	return m
+}
+
+func (s *sink) latencies() []time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var l []time.Duration
+	for _, r := range s.results {
+		l = append(l, r.Latency)
+	}
+	slices.Sort(l)
+	return l
+}
+
+// testSpec is a 1-user closed scenario against url with fast timeouts.
+func testSpec(url string, mutate func(*config.Target, *config.Scenario)) *Spec {
+	tgt := &config.Target{
+		Name:         "t",
+		URL:          url,
+		Timeout:      2 * time.Second,
+		MaxBodyBytes: 1 << 20,
+		CacheSignal:  config.CacheSignal{JSONField: "cached"},
+	}
+	sc := &config.Scenario{
+		Name:            "s",
+		Target:          "t",
+		Users:           1,
+		RequestsPerUser: 1,
+		Request:         config.Request{Method: "GET", Path: "/"},
+	}
+	if mutate != nil {
+		mutate(tgt, sc)
+	}
+	return &Spec{Suite: "suite", RunID: "run-1", UserAgent: "loadcron/test", Target: tgt, Scenario: sc}
+}
+
+func TestErrorKinds(t *testing.T) {
+	hang := make(chan struct{})
+	defer close(hang)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/ok", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, `{"reply":"hi","cached":true}`) })
+	mux.HandleFunc("/404", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "no", 404) })
+	mux.HandleFunc("/500", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "boom", 500) })
+	mux.HandleFunc("/big", func(w http.ResponseWriter, r *http.Request) { w.Write(make([]byte, 4096)) })
+	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-hang:
+		}
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	tlsSrv := httptest.NewTLSServer(mux)
+	defer tlsSrv.Close()
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := "http://" + ln.Addr().String()
+	ln.Close()
+
+	tests := []struct {
+		name   string
+		url    string
+		path   string
+		mutate func(*config.Target, *config.Scenario)
+		cancel time.Duration // cancel the run after this long
+		want   result.Kind
+	}{
+		// a plain success, with its cache signal
+		{name: "success", url: srv.URL, path: "/ok", want: result.KindNone},
+		// the per-request timeout expires while the server hangs
+		{name: "timeout", url: srv.URL, path: "/slow", mutate: func(tg *config.Target, _ *config.Scenario) { tg.Timeout = 100 * time.Millisecond }, want: result.KindTimeout},
+		// nothing listens on the port
+		{name: "connection refused", url: refused, path: "/", want: result.KindConnection},
+		// a reserved name that never resolves (RFC 2606)
+		{name: "dns", url: "http://loadcron-test.invalid", path: "/", want: result.KindDNS},
+		// a certificate the client does not trust
+		{name: "tls", url: tlsSrv.URL, path: "/ok", want: result.KindTLS},
+		// status classes
+		{name: "4xx", url: srv.URL, path: "/404", want: result.KindHTTP4xx},
+		{name: "5xx", url: srv.URL, path: "/500", want: result.KindHTTP5xx},
+		// the response lacks the field the check requires
+		{name: "check", url: srv.URL, path: "/ok", mutate: func(_ *config.Target, sc *config.Scenario) { sc.Checks.JSONField = "answer" }, want: result.KindCheck},
+		// a body over the limit
+		{name: "body", url: srv.URL, path: "/big", mutate: func(tg *config.Target, _ *config.Scenario) { tg.MaxBodyBytes = 1024 }, want: result.KindBody},
+		// the run is canceled while the request hangs
+		{name: "canceled", url: srv.URL, path: "/slow", cancel: 100 * time.Millisecond, want: result.KindCanceled},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			spec := testSpec(tt.url, tt.mutate)
+			spec.Scenario.Request.Path = tt.path
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if tt.cancel > 0 {
+				time.AfterFunc(tt.cancel, cancel)
+			}
+			var s sink
+			out, err := Run(ctx, spec, s.hooks())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(s.results) != 1 {
+				t.Fatalf("got %d results, want 1", len(s.results))
+			}
+			r := s.results[0]
+			if r.Kind != tt.want {
+				t.Errorf("kind = %v, want %v (code %d)", r.Kind, tt.want, r.Code)
+			}
+			if r.Latency <= 0 {
+				t.Errorf("latency = %v, want > 0", r.Latency)
+			}
+			if tt.want == result.KindNone && (r.Cache != result.CacheHit || r.TTFB <= 0 || r.TTFB > r.Latency) {
+				t.Errorf("success: cache %v ttfb %v latency %v", r.Cache, r.TTFB, r.Latency)
+			}
+			if tt.cancel > 0 && !out.Canceled {
+				t.Errorf("outcome not marked canceled")
+			}
+		})
+	}
+}
+
+func TestClosedModelCountsAndHeaders(t *testing.T) {
+	var (
+		mu     sync.Mutex
+		bodies []string
+		served atomic.Int64
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		served.Add(1)
+		if r.Header.Get("User-Agent") != "loadcron/test" || r.Header.Get("X-Loadcron-Run") != "run-1" || r.Header.Get("Authorization") != "Bearer s3cret" {
+			http.Error(w, "missing headers", 400)
+			return
+		}
+		var b [256]byte
+		n, _ := r.Body.Read(b[:])
+		mu.Lock()
+		bodies = append(bodies, string(b[:n]))
+		mu.Unlock()
+		fmt.Fprint(w, `{"cached":false}`)
+	}))
+	defer srv.Close()
+
+	spec := testSpec(srv.URL, func(tg *config.Target, sc *config.Scenario) {
+		tg.Headers = map[string]string{"Authorization": "Bearer s3cret"}
+		sc.Users, sc.RequestsPerUser = 5, 4
+		sc.Request = config.Request{Method: "POST", Path: "/api/chat",
+			Body: `{"message": {{ json .Query }}, "user": {{ .User }}}`, Queries: []string{"a", "b"}}
+	})
+	var s sink
+	out, err := Run(context.Background(), spec, s.hooks())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.kinds()[result.KindNone]; got != 20 {
+		t.Fatalf("successes = %d, want 20 (kinds %v)", got, s.kinds())
+	}
+	if served.Load() != 20 || out.Planned != 20 {
+		t.Errorf("served %d planned %d, want 20", served.Load(), out.Planned)
+	}
+	// sequential queries alternate across the whole scenario: 10 of each
+	var a, b int
+	for _, body := range bodies {
+		switch {
+		case len(body) > 0 && body[13] == 'a':
+			a++
+		case len(body) > 0 && body[13] == 'b':
+			b++
+		}
+	}
+	if a != 10 || b != 10 {
+		t.Errorf("queries a=%d b=%d, want 10/10; bodies %q", a, b, bodies[:2])
+	}
+}
+
+func TestAbortRule(t *testing.T) {
+	var served atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		served.Add(1)
+		http.Error(w, "down", 503)
+	}))
+	defer srv.Close()
+	ratio := 0.5
+	spec := testSpec(srv.URL, func(_ *config.Target, sc *config.Scenario) {
+		sc.Users, sc.RequestsPerUser = 2, 500
+		sc.Abort = config.Abort{MaxErrorRatio: &ratio, MinRequests: 20}
+	})
+	var s sink
+	out, err := Run(context.Background(), spec, s.hooks())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !out.Aborted || out.AbortReason == "" {
+		t.Fatalf("not aborted: %+v", out)
+	}
+	// each user notices the stop before its next request
+	if n := served.Load(); n < 20 || n > 22 {
+		t.Errorf("served %d requests, want 20..22 before the abort", n)
+	}
+}
+
+func TestOpenModelStall(t *testing.T) {
+	// The target answers at once, except that it stalls every request that
+	// arrives during a window in the middle of the run.
+	stallFrom, stallFor := 200*time.Millisecond, 300*time.Millisecond
+	start := time.Now()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if since := time.Since(start); since >= stallFrom && since < stallFrom+stallFor {
+			select {
+			case <-time.After(stallFrom + stallFor - since):
+			case <-r.Context().Done():
+			}
+		}
+		fmt.Fprint(w, `{}`)
+	}))
+	defer srv.Close()
+	spec := testSpec(srv.URL, func(_ *config.Target, sc *config.Scenario) {
+		sc.Users, sc.RequestsPerUser = 0, 0
+		sc.Rate, sc.Duration, sc.MaxInFlight = 200, time.Second, 10
+	})
+	var s sink
+	start = time.Now()
+	out, err := Run(context.Background(), spec, s.hooks())
+	if err != nil {
+		t.Fatal(err)
+	}
+	lat := s.latencies()
+	if out.Planned != 200 {
+		t.Fatalf("planned %d, want 200", out.Planned)
+	}
+	// Every planned request is either sent and recorded or dropped.
+	if int64(len(lat))+out.Dropped != 200 || s.dropped.Load() != out.Dropped {
+		t.Errorf("recorded %d + dropped %d (hook %d) != 200", len(lat), out.Dropped, s.dropped.Load())
+	}
+	// 10 in flight cannot carry 200/s through a 300 ms stall: some drop.
+	if out.Dropped == 0 {
+		t.Errorf("no dropped requests during the stall")
+	}
+	// Latency counts from the intended send time, so the stall shows in
+	// the tail: the slowest requests waited most of the stall.
+	if p99 := lat[len(lat)*99/100]; p99 < 150*time.Millisecond {
+		t.Errorf("p99 = %v, want the stall (>= 150ms) to show", p99)
+	}
+}
+
+func TestHangingTargetNoLeak(t *testing.T) {
+	hang := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-hang:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(hang)
+	spec := testSpec(srv.URL, func(tg *config.Target, sc *config.Scenario) {
+		tg.Timeout = time.Minute
+		sc.Users, sc.RequestsPerUser = 20, 3
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	var s sink
+	out, err := Run(ctx, spec, s.hooks())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !out.Canceled || s.kinds()[result.KindCanceled] != 20 {
+		t.Errorf("canceled=%v kinds=%v, want 20 canceled", out.Canceled, s.kinds())
+	}
+	// goleak in TestMain checks nothing is left behind.
+}
