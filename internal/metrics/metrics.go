@@ -1,0 +1,188 @@
+// Package metrics holds every Prometheus instrument loadcron exports (SPEC
+// §5) in one struct built on an injected prometheus.Registerer. The metric
+// names, labels and units are a public contract: dashboards and alert rules
+// depend on them.
+//
+// The per-request path goes through ScenarioMetrics and its Recorder, which
+// resolve label handles once so that recording a result neither locks a
+// shared mutex nor allocates.
+package metrics
+
+import (
+	"errors"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+)
+
+// Namespace prefixes every metric name.
+const Namespace = "loadcron"
+
+// Label names shared by the instruments.
+const (
+	LabelSuite    = "suite"
+	LabelScenario = "scenario"
+	LabelTarget   = "target"
+)
+
+// DurationBuckets are the classic histogram buckets (seconds) of
+// loadcron_request_duration_seconds and loadcron_request_ttfb_seconds:
+// 5 ms to 60 s, dense around the guide's 3/5/10 s grade bounds.
+var DurationBuckets = []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 15, 20, 30, 60}
+
+// Native histogram parameters of loadcron_request_duration_seconds.
+const (
+	nativeBucketFactor    = 1.1
+	nativeMaxBucketNumber = 160
+	nativeMinResetPeriod  = time.Hour
+)
+
+// Options configures New.
+type Options struct {
+	// NativeHistograms adds a native (sparse) histogram to the classic
+	// buckets of loadcron_request_duration_seconds, in the same family.
+	// The daemon sets it; it can be switched off for scrapers that cannot
+	// store both.
+	NativeHistograms bool
+	// Version and Revision label loadcron_build_info ("unknown" when empty).
+	Version, Revision string
+}
+
+// Metrics is every loadcron instrument. Build it with New; its methods are
+// safe for concurrent use.
+type Metrics struct {
+	vecs *scenarioVecs
+
+	suiteRuns          *prometheus.CounterVec
+	suiteLastPassed    *prometheus.GaugeVec
+	suiteLastTimestamp *prometheus.GaugeVec
+	suiteNextRun       *prometheus.GaugeVec
+	suiteRunning       *prometheus.GaugeVec
+
+	targetUp             *prometheus.GaugeVec
+	targetHealthDuration *prometheus.GaugeVec
+
+	buildInfo           *prometheus.GaugeVec
+	configInfo          *prometheus.GaugeVec
+	reloadSuccessful    prometheus.Gauge
+	reloadSuccessfulSec prometheus.Gauge
+
+	mu sync.Mutex
+	// scenarios caches the handles of every scenario seen, by label triple.
+	scenarios map[key]*ScenarioMetrics
+	// configured is true once SetConfig ran; from then on only the
+	// configured suites, scenarios and targets get series.
+	configured bool
+	// suites maps each configured suite to its scenarios, in order.
+	suites map[string][]key
+	// cfgTargets are the configured targets (nil before SetConfig).
+	cfgTargets map[string]bool
+	// suiteSeen and targetSeen are the suites and targets that may have
+	// series, so that SetConfig can delete those no longer configured.
+	suiteSeen  map[string]bool
+	targetSeen map[string]bool
+	// hash is the current loadcron_config_info label value ("" for none).
+	hash string
+}
+
+// key identifies one scenario's series.
+type key struct{ suite, scenario, target string }
+
+func (k key) labels() prometheus.Labels {
+	return prometheus.Labels{LabelSuite: k.suite, LabelScenario: k.scenario, LabelTarget: k.target}
+}
+
+// New builds every instrument on reg. It does not register the Go and
+// process collectors; see RegisterRuntime.
+func New(reg prometheus.Registerer, opts Options) *Metrics {
+	f := promauto.With(reg)
+	suite := []string{LabelSuite}
+	target := []string{LabelTarget}
+	m := &Metrics{
+		vecs: newScenarioVecs(f, opts.NativeHistograms),
+
+		suiteRuns: f.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace, Name: "suite_runs_total",
+			Help: "Suite runs by final status (passed, warning, failed, error, skipped).",
+		}, []string{LabelSuite, "status"}),
+		suiteLastPassed: f.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: Namespace, Name: "suite_last_run_passed",
+			Help: "1 when the suite's last finished run passed (no scenario failed), else 0.",
+		}, suite),
+		suiteLastTimestamp: f.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: Namespace, Name: "suite_last_run_timestamp_seconds",
+			Help: "Unix time the suite's last run finished.",
+		}, suite),
+		suiteNextRun: f.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: Namespace, Name: "suite_next_run_timestamp_seconds",
+			Help: "Unix time of the suite's next scheduled run.",
+		}, suite),
+		suiteRunning: f.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: Namespace, Name: "suite_running",
+			Help: "1 while a run of the suite is in progress, else 0.",
+		}, suite),
+
+		targetUp: f.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: Namespace, Name: "target_up",
+			Help: "1 when the target's last health check passed, else 0.",
+		}, target),
+		targetHealthDuration: f.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: Namespace, Name: "target_health_check_duration_seconds",
+			Help: "Duration of the target's last health check.",
+		}, target),
+
+		buildInfo: f.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: Namespace, Name: "build_info",
+			Help: "Always 1; labelled with the version, revision and Go version loadcron was built with.",
+		}, []string{"version", "revision", "goversion"}),
+		configInfo: f.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: Namespace, Name: "config_info",
+			Help: "Always 1; labelled with the hash of the configuration in force.",
+		}, []string{"hash"}),
+		reloadSuccessful: f.NewGauge(prometheus.GaugeOpts{
+			Namespace: Namespace, Name: "config_last_reload_successful",
+			Help: "1 when the last configuration (re)load succeeded, else 0.",
+		}),
+		reloadSuccessfulSec: f.NewGauge(prometheus.GaugeOpts{
+			Namespace: Namespace, Name: "config_last_reload_success_timestamp_seconds",
+			Help: "Unix time of the last successful configuration (re)load.",
+		}),
+
+		scenarios:  make(map[key]*ScenarioMetrics),
+		suites:     make(map[string][]key),
+		suiteSeen:  make(map[string]bool),
+		targetSeen: make(map[string]bool),
+	}
+	m.buildInfo.WithLabelValues(orUnknown(opts.Version), orUnknown(opts.Revision), runtime.Version()).Set(1)
+	return m
+}
+
+// RegisterRuntime registers the standard Go runtime and process collectors
+// on reg (go_* and process_* metrics). The daemon calls it next to New.
+func RegisterRuntime(reg prometheus.Registerer) error {
+	return errors.Join(
+		reg.Register(collectors.NewGoCollector()),
+		reg.Register(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})),
+	)
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}
+
+// unixSeconds is t as fractional Unix seconds.
+func unixSeconds(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
+
+func boolFloat(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,244 @@
+package metrics
+
+import (
+	"math"
+	"strconv"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+
+	"github.com/loadcron/loadcron/internal/result"
+)
+
+// Outcome label values, indexed by 0 = success, 1 = failure.
+var outcomes = [2]string{"success", "failure"}
+
+// numCaches is the number of result.Cache values (unknown, hit, miss).
+const numCaches = int(result.CacheMiss) + 1
+
+// codeError is the code label of a request that got no response.
+const codeError = "error"
+
+// ScenarioMetrics holds the pre-resolved series of one suite/scenario/target
+// triple. Get it from Metrics.Scenario once per scenario run; hand each
+// virtual user or worker its own Recorder.
+type ScenarioMetrics struct {
+	m    *Metrics
+	vecs *scenarioVecs
+	key  key
+
+	duration  [2][numCaches]prometheus.Observer // [outcome][result.Cache]
+	ttfb      prometheus.Observer
+	codeErr   prometheus.Counter
+	errors    [result.NumKinds]prometheus.Counter // index KindNone stays nil
+	cacheHit  prometheus.Counter
+	cacheMiss prometheus.Counter
+	inFlight  prometheus.Gauge
+	users     prometheus.Gauge
+	dropped   prometheus.Counter
+	cost      prometheus.Counter
+	savings   prometheus.Counter
+	runs      map[string]prometheus.Counter // by runs_total status
+
+	// removed is set when SetConfig dropped this scenario, so late calls
+	// of a run that outlived the reload do not bring its series back.
+	// removed, vecs (after construction) and codes are guarded by m.mu.
+	removed bool
+	codes   map[int]prometheus.Counter // requests_total by status code
+}
+
+// Scenario returns the metrics of one scenario, creating its live series
+// (at zero) on first use; later calls with the same names return the same
+// value. Once SetConfig has run, a triple that is not in the configuration
+// (a run that outlived the reload that removed it) gets a detached value
+// whose recordings are exported nowhere.
+func (m *Metrics) Scenario(suite, scenario, target string) *ScenarioMetrics {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.scenarioLocked(key{suite, scenario, target})
+}
+
+func (m *Metrics) scenarioLocked(k key) *ScenarioMetrics {
+	if s, ok := m.scenarios[k]; ok {
+		return s
+	}
+	if m.configured && !m.isConfiguredLocked(k) {
+		s := newScenarioMetrics(m, newScenarioVecs(promauto.With(nil), false), k)
+		s.removed = true
+		return s
+	}
+	s := newScenarioMetrics(m, m.vecs, k)
+	m.scenarios[k] = s
+	return s
+}
+
+func (m *Metrics) isConfiguredLocked(k key) bool {
+	for _, c := range m.suites[k.suite] {
+		if c == k {
+			return true
+		}
+	}
+	return false
+}
+
+func newScenarioMetrics(m *Metrics, v *scenarioVecs, k key) *ScenarioMetrics {
+	s := &ScenarioMetrics{m: m, vecs: v, key: k, codes: make(map[int]prometheus.Counter), runs: make(map[string]prometheus.Counter)}
+	for o, outcome := range outcomes {
+		for c := range numCaches {
+			s.duration[o][c] = v.duration.WithLabelValues(k.suite, k.scenario, k.target, outcome, result.Cache(c).String())
+		}
+	}
+	s.ttfb = v.ttfb.WithLabelValues(k.suite, k.scenario, k.target)
+	s.codeErr = v.requests.WithLabelValues(k.suite, k.scenario, k.target, codeError)
+	for _, kind := range result.ErrorKinds() {
+		s.errors[kind] = v.errors.WithLabelValues(k.suite, k.scenario, k.target, kind.String())
+	}
+	s.cacheHit = v.cache.WithLabelValues(k.suite, k.scenario, k.target, result.CacheHit.String())
+	s.cacheMiss = v.cache.WithLabelValues(k.suite, k.scenario, k.target, result.CacheMiss.String())
+	s.inFlight = v.inFlight.WithLabelValues(k.suite, k.scenario, k.target)
+	s.users = v.users.WithLabelValues(k.suite, k.scenario, k.target)
+	s.dropped = v.dropped.WithLabelValues(k.suite, k.scenario, k.target)
+	s.cost = v.cost.WithLabelValues(k.suite, k.scenario, k.target)
+	s.savings = v.savings.WithLabelValues(k.suite, k.scenario, k.target)
+	for _, st := range runStatuses {
+		s.runs[st] = v.runs.WithLabelValues(k.suite, k.scenario, k.target, st)
+	}
+	return s
+}
+
+// InFlight is loadcron_requests_in_flight of the scenario; the engine
+// increments it when a request leaves and decrements it when it completes.
+func (s *ScenarioMetrics) InFlight() prometheus.Gauge { return s.inFlight }
+
+// VirtualUsers is loadcron_virtual_users of the scenario; the engine sets
+// or moves it as users (or open-model workers) start and stop.
+func (s *ScenarioMetrics) VirtualUsers() prometheus.Gauge { return s.users }
+
+// AddDropped adds n open-model requests that were due but not sent
+// (in-flight cap reached). Non-positive n is ignored.
+func (s *ScenarioMetrics) AddDropped(n int64) {
+	if n > 0 {
+		s.dropped.Add(float64(n))
+	}
+}
+
+// AddCost adds to loadcron_estimated_cost_total and
+// loadcron_estimated_savings_total. Negative or NaN amounts are ignored
+// (counters only go up). SetRun already adds the summary's figures: call
+// AddCost only for cost counted some other way.
+func (s *ScenarioMetrics) AddCost(cost, savings float64) {
+	if cost > 0 && !math.IsInf(cost, 0) {
+		s.cost.Add(cost)
+	}
+	if savings > 0 && !math.IsInf(savings, 0) {
+		s.savings.Add(savings)
+	}
+}
+
+// codeCounter returns requests_total for a status code, creating it on
+// first use. Recorders cache the answer, so this lock is taken about once
+// per recorder and code, not per request. It holds the Metrics lock so that
+// a code first seen after a reload removed the scenario cannot bring the
+// scenario's series back (s.vecs is detached by then).
+func (s *ScenarioMetrics) codeCounter(code int) prometheus.Counter {
+	s.m.mu.Lock()
+	defer s.m.mu.Unlock()
+	c, ok := s.codes[code]
+	if !ok {
+		c = s.vecs.requests.WithLabelValues(s.key.suite, s.key.scenario, s.key.target, strconv.Itoa(code))
+		s.codes[code] = c
+	}
+	return c
+}
+
+// detachLocked marks s removed and points it at vectors on no registry, so
+// nothing it does afterwards reaches the exposition. Callers hold s.m.mu.
+func (s *ScenarioMetrics) detachLocked() {
+	s.removed = true
+	s.vecs = newScenarioVecs(promauto.With(nil), false)
+	clear(s.codes)
+}
+
+// Recorder returns a new result.Recorder feeding the scenario's live
+// series. Each recorder must be used by one goroutine at a time (one per
+// virtual user or worker); after it has seen each status code once, Record
+// does not allocate.
+func (s *ScenarioMetrics) Recorder() result.Recorder { return &recorder{s: s} }
+
+// codeCacheSize bounds each recorder's code→counter cache. A scenario
+// rarely sees more than a handful of codes; past this, entries rotate and
+// the shared, locked map answers.
+const codeCacheSize = 8
+
+type codeEntry struct {
+	code int
+	c    prometheus.Counter
+}
+
+// recorder is one goroutine's view of a ScenarioMetrics.
+type recorder struct {
+	s     *ScenarioMetrics
+	codes [codeCacheSize]codeEntry
+	n     int // used entries of codes
+	next  int // entry to replace once codes is full
+}
+
+// Record observes one result: duration by outcome and cache state, TTFB
+// and status code when a response arrived, the error kind of a failure,
+// and the cache signal of a success (SPEC §3 counts cache hits over
+// successful responses only, as stats.Summary does).
+func (r *recorder) Record(res *result.Result) {
+	s := r.s
+	ok := res.OK()
+	o := 0
+	if !ok {
+		o = 1
+	}
+	c := res.Cache
+	if int(c) >= numCaches {
+		c = result.CacheUnknown
+	}
+	s.duration[o][c].Observe(res.Latency.Seconds())
+
+	if res.Code != 0 {
+		s.ttfb.Observe(res.TTFB.Seconds())
+		r.counter(res.Code).Inc()
+	} else {
+		s.codeErr.Inc()
+	}
+
+	if !ok {
+		// Kinds outside the known set have no series; the failure still
+		// shows in the duration and requests series above.
+		if int(res.Kind) < result.NumKinds {
+			s.errors[res.Kind].Inc()
+		}
+		return
+	}
+	switch c {
+	case result.CacheHit:
+		s.cacheHit.Inc()
+	case result.CacheMiss:
+		s.cacheMiss.Inc()
+	}
+}
+
+// counter returns the requests_total counter of code from the recorder's
+// cache, filling it from the scenario's shared map on a miss.
+func (r *recorder) counter(code int) prometheus.Counter {
+	for i := 0; i < r.n; i++ {
+		if r.codes[i].code == code {
+			return r.codes[i].c
+		}
+	}
+	c := r.s.codeCounter(code)
+	slot := r.n
+	if r.n < codeCacheSize {
+		r.n++
+	} else {
+		slot = r.next
+		r.next = (r.next + 1) % codeCacheSize
+	}
+	r.codes[slot] = codeEntry{code: code, c: c}
+	return c
+}
