@@ -1,0 +1,288 @@
+// Package schedule runs suites on their cron schedules. Each suite has its
+// own loop that sleeps until the schedule's next fire time; a fire time
+// that finds the suite still queued or running is skipped and reported,
+// never run twice at once. Suites run one at a time unless configured to
+// run concurrently.
+package schedule
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// Errors returned by Trigger.
+var (
+	ErrUnknownSuite = errors.New("unknown suite")
+	ErrRunning      = errors.New("suite is already queued or running")
+	ErrStopped      = errors.New("scheduler stopped")
+)
+
+// Suite is one schedule entry.
+type Suite struct {
+	Name     string
+	Schedule cron.Schedule // nil: never fires on its own (trigger only)
+	Jitter   time.Duration // each start is delayed by a random duration below this
+}
+
+// Options configure a Scheduler. Run is required.
+type Options struct {
+	// Run runs one suite to completion. ctx is the scheduler's run
+	// context: canceled when the caller gives up on in-flight runs.
+	Run func(ctx context.Context, suite, trigger string)
+	// Concurrent lets different suites run at the same time; otherwise
+	// runs queue and go one at a time, in the order they were due.
+	Concurrent bool
+	// OnSkip is called when a fire time found the suite still queued or
+	// running.
+	OnSkip func(suite string)
+	// OnNext is called with each suite's next fire time (jitter included)
+	// whenever it changes; the zero time means none.
+	OnNext func(suite string, next time.Time)
+	// OnState is called when a suite starts or stops running.
+	OnState func(suite string, running bool)
+	Logger  *slog.Logger
+	// Now and After replace the clock in tests. After must return a
+	// channel that receives once when d has passed and a stop function.
+	Now   func() time.Time
+	After func(d time.Duration) (<-chan time.Time, func() bool)
+}
+
+type state int
+
+const (
+	idle state = iota
+	queued
+	running
+)
+
+// Scheduler owns one loop per suite and the runs they start.
+type Scheduler struct {
+	opts   Options
+	runCtx context.Context
+
+	mu      sync.Mutex
+	loops   map[string]*loop
+	states  map[string]state
+	next    map[string]time.Time
+	stopped bool
+	gate    chan struct{} // one token: held by the running suite when not concurrent
+
+	loopWG sync.WaitGroup
+	runWG  sync.WaitGroup
+}
+
+type loop struct {
+	suite  Suite
+	cancel context.CancelFunc
+}
+
+// New returns a scheduler whose runs get runCtx. It schedules nothing
+// until Set.
+func New(runCtx context.Context, opts Options) *Scheduler {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.After == nil {
+		opts.After = func(d time.Duration) (<-chan time.Time, func() bool) {
+			t := time.NewTimer(d)
+			return t.C, t.Stop
+		}
+	}
+	for _, f := range []*func(string){&opts.OnSkip} {
+		if *f == nil {
+			*f = func(string) {}
+		}
+	}
+	if opts.OnNext == nil {
+		opts.OnNext = func(string, time.Time) {}
+	}
+	if opts.OnState == nil {
+		opts.OnState = func(string, bool) {}
+	}
+	return &Scheduler{
+		opts:   opts,
+		runCtx: runCtx,
+		loops:  map[string]*loop{},
+		states: map[string]state{},
+		next:   map[string]time.Time{},
+		gate:   make(chan struct{}, 1),
+	}
+}
+
+// Set replaces the scheduled suites: loops of removed or changed suites
+// stop, new ones start. Runs in progress are not touched: a running suite
+// finishes on the configuration it started with.
+func (s *Scheduler) Set(suites []Suite) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped {
+		return
+	}
+	keep := map[string]bool{}
+	for _, su := range suites {
+		keep[su.Name] = true
+	}
+	for name, l := range s.loops {
+		l.cancel()
+		delete(s.loops, name)
+		if !keep[name] {
+			delete(s.next, name)
+			s.opts.OnNext(name, time.Time{})
+		}
+	}
+	for _, su := range suites {
+		ctx, cancel := context.WithCancel(context.Background())
+		s.loops[su.Name] = &loop{suite: su, cancel: cancel}
+		if su.Schedule == nil {
+			delete(s.next, su.Name)
+			s.opts.OnNext(su.Name, time.Time{})
+			continue
+		}
+		s.loopWG.Go(func() { s.loop(ctx, su) })
+	}
+}
+
+// loop fires su on its schedule until ctx is canceled.
+func (s *Scheduler) loop(ctx context.Context, su Suite) {
+	for {
+		now := s.opts.Now()
+		next := su.Schedule.Next(now)
+		if next.IsZero() {
+			return // a schedule that never fires again
+		}
+		if su.Jitter > 0 {
+			next = next.Add(rand.N(su.Jitter))
+		}
+		s.setNext(ctx, su.Name, next)
+		ch, stop := s.opts.After(next.Sub(now))
+		select {
+		case <-ctx.Done():
+			stop()
+			return
+		case <-ch:
+		}
+		if err := s.start(su.Name, "schedule"); errors.Is(err, ErrRunning) {
+			s.opts.Logger.Warn("scheduled run skipped: previous run still going", "suite", su.Name)
+			s.opts.OnSkip(su.Name)
+		}
+	}
+}
+
+func (s *Scheduler) setNext(ctx context.Context, name string, t time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ctx.Err() != nil { // replaced by Set meanwhile: its successor publishes
+		return
+	}
+	s.next[name] = t
+	s.opts.OnNext(name, t)
+}
+
+// Trigger starts a run of suite now (queued behind a running suite when
+// runs are not concurrent).
+func (s *Scheduler) Trigger(suite, trigger string) error {
+	s.mu.Lock()
+	_, ok := s.loops[suite]
+	s.mu.Unlock()
+	if !ok {
+		return ErrUnknownSuite
+	}
+	return s.start(suite, trigger)
+}
+
+// start queues a run of name unless it is already queued or running.
+func (s *Scheduler) start(name, trigger string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped {
+		return ErrStopped
+	}
+	if s.states[name] != idle {
+		return ErrRunning
+	}
+	s.states[name] = queued
+	s.runWG.Go(func() { s.run(name, trigger) })
+	return nil
+}
+
+func (s *Scheduler) run(name, trigger string) {
+	defer s.setState(name, idle)
+	if !s.opts.Concurrent {
+		select {
+		case s.gate <- struct{}{}:
+			defer func() { <-s.gate }()
+		case <-s.runCtx.Done():
+			return
+		}
+	}
+	if s.runCtx.Err() != nil {
+		return
+	}
+	s.setState(name, running)
+	s.opts.OnState(name, true)
+	defer s.opts.OnState(name, false)
+	s.opts.Run(s.runCtx, name, trigger)
+}
+
+func (s *Scheduler) setState(name string, st state) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st == idle {
+		delete(s.states, name)
+		return
+	}
+	s.states[name] = st
+}
+
+// Running reports whether suite is queued or running.
+func (s *Scheduler) Running(suite string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.states[suite] != idle
+}
+
+// Next returns the suite's next fire time, if it has one.
+func (s *Scheduler) Next(suite string) (time.Time, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.next[suite]
+	return t, ok
+}
+
+// Suites returns the scheduled suite names, sorted.
+func (s *Scheduler) Suites() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	names := make([]string, 0, len(s.loops))
+	for n := range s.loops {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Stop stops scheduling: no loop fires again and Trigger fails. Runs in
+// progress go on; cancel the run context to end them, then Wait.
+func (s *Scheduler) Stop() {
+	s.mu.Lock()
+	s.stopped = true
+	for name, l := range s.loops {
+		l.cancel()
+		delete(s.loops, name)
+	}
+	s.mu.Unlock()
+	s.loopWG.Wait()
+}
+
+// Wait blocks until every run started so far has returned.
+func (s *Scheduler) Wait() { s.runWG.Wait() }

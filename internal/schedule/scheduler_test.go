@@ -1,0 +1,239 @@
+package schedule
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"go.uber.org/goleak"
+
+	"github.com/loadcron/loadcron/internal/config"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// fakeClock hands out timers the test fires by hand.
+type fakeClock struct {
+	mu     sync.Mutex
+	now    time.Time
+	timers chan chan time.Time
+}
+
+func newFakeClock() *fakeClock {
+	return &fakeClock{now: time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC), timers: make(chan chan time.Time, 100)}
+}
+
+func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+
+func (c *fakeClock) After(time.Duration) (<-chan time.Time, func() bool) {
+	ch := make(chan time.Time, 1)
+	c.timers <- ch
+	return ch, func() bool { return true }
+}
+
+// fire waits for the next armed timer and fires it.
+func (c *fakeClock) fire(t *testing.T) {
+	t.Helper()
+	select {
+	case ch := <-c.timers:
+		ch <- c.Now()
+	case <-time.After(5 * time.Second):
+		t.Fatal("no timer armed")
+	}
+}
+
+func every(t *testing.T, spec string) cron.Schedule {
+	t.Helper()
+	s, err := config.ParseSchedule(spec, "UTC")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestNextFireTimes(t *testing.T) {
+	base := time.Date(2026, 11, 27, 10, 7, 30, 0, time.UTC)
+	tests := []struct {
+		spec, tz string
+		want     time.Time
+	}{
+		// five fields: seconds optional
+		{"*/15 * * * *", "UTC", time.Date(2026, 11, 27, 10, 15, 0, 0, time.UTC)},
+		// six fields: seconds given
+		{"*/10 * * * * *", "UTC", time.Date(2026, 11, 27, 10, 7, 40, 0, time.UTC)},
+		// descriptors
+		{"@hourly", "UTC", time.Date(2026, 11, 27, 11, 0, 0, 0, time.UTC)},
+		{"@every 2m", "UTC", base.Add(2 * time.Minute)},
+		// a time zone: 09:00 in Berlin is 08:00 UTC (CET, UTC+1) the next day
+		{"0 9 * * *", "Europe/Berlin", time.Date(2026, 11, 28, 8, 0, 0, 0, time.UTC)},
+	}
+	for _, tt := range tests {
+		s, err := config.ParseSchedule(tt.spec, tt.tz)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.spec, err)
+		}
+		if got := s.Next(base); !got.Equal(tt.want) {
+			t.Errorf("%s in %s: next = %v, want %v", tt.spec, tt.tz, got.UTC(), tt.want)
+		}
+	}
+}
+
+func TestOverlapIsSkipped(t *testing.T) {
+	clk := newFakeClock()
+	release := make(chan struct{})
+	var (
+		mu      sync.Mutex
+		runs    int
+		skips   int
+		running int
+		maxRun  int
+	)
+	started := make(chan struct{}, 10)
+	s := New(context.Background(), Options{
+		Now: clk.Now, After: clk.After,
+		Run: func(ctx context.Context, suite, trigger string) {
+			mu.Lock()
+			runs++
+			running++
+			maxRun = max(maxRun, running)
+			mu.Unlock()
+			started <- struct{}{}
+			<-release
+			mu.Lock()
+			running--
+			mu.Unlock()
+		},
+		OnSkip: func(string) { mu.Lock(); skips++; mu.Unlock() },
+	})
+	s.Set([]Suite{{Name: "chat", Schedule: every(t, "@every 1s")}})
+	clk.fire(t) // first tick: run starts
+	<-started
+	clk.fire(t) // second tick while running: skipped
+	clk.fire(t) // third tick: skipped too
+	clk.fire(t) // ensure the loop processed the third tick and re-armed
+	close(release)
+	s.Stop()
+	s.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	if runs != 1 || maxRun != 1 {
+		t.Errorf("runs = %d (max at once %d), want 1", runs, maxRun)
+	}
+	if skips < 2 {
+		t.Errorf("skips = %d, want ≥ 2", skips)
+	}
+}
+
+func TestSuitesQueueWhenNotConcurrent(t *testing.T) {
+	release := make(chan struct{})
+	order := make(chan string, 2)
+	s := New(context.Background(), Options{
+		Run: func(ctx context.Context, suite, trigger string) {
+			order <- suite
+			if suite == "a" {
+				<-release
+			}
+		},
+	})
+	s.Set([]Suite{{Name: "a"}, {Name: "b"}})
+	if err := s.Trigger("a", "api"); err != nil {
+		t.Fatal(err)
+	}
+	if got := <-order; got != "a" {
+		t.Fatalf("first run %q", got)
+	}
+	if err := s.Trigger("b", "api"); err != nil {
+		t.Fatal(err)
+	}
+	// b is queued behind a: it counts as running for triggers, but has not run.
+	if err := s.Trigger("b", "api"); err != ErrRunning {
+		t.Errorf("second trigger of queued b: %v, want ErrRunning", err)
+	}
+	select {
+	case got := <-order:
+		t.Fatalf("%s ran while a was running", got)
+	default:
+	}
+	close(release)
+	if got := <-order; got != "b" {
+		t.Fatalf("second run %q", got)
+	}
+	if err := s.Trigger("nope", "api"); err != ErrUnknownSuite {
+		t.Errorf("unknown suite: %v", err)
+	}
+	s.Stop()
+	s.Wait()
+	if err := s.Trigger("a", "api"); err == nil {
+		t.Error("trigger after Stop succeeded")
+	}
+}
+
+func TestSetReplacesSchedules(t *testing.T) {
+	clk := newFakeClock()
+	var mu sync.Mutex
+	next := map[string]time.Time{}
+	s := New(context.Background(), Options{
+		Now: clk.Now, After: clk.After,
+		Run: func(context.Context, string, string) {},
+		OnNext: func(suite string, t time.Time) {
+			mu.Lock()
+			next[suite] = t
+			mu.Unlock()
+		},
+	})
+	defer func() { s.Stop(); s.Wait() }()
+	s.Set([]Suite{{Name: "a", Schedule: every(t, "*/15 * * * *")}, {Name: "b", Schedule: every(t, "@hourly")}})
+	waitFor(t, func() bool { _, ok := s.Next("b"); return ok })
+	if got, _ := s.Next("a"); !got.Equal(time.Date(2026, 11, 27, 10, 15, 0, 0, time.UTC)) {
+		t.Errorf("a next = %v", got)
+	}
+	// reload: a gets a new schedule, b is removed
+	s.Set([]Suite{{Name: "a", Schedule: every(t, "*/5 * * * *")}})
+	waitFor(t, func() bool {
+		got, _ := s.Next("a")
+		return got.Equal(time.Date(2026, 11, 27, 10, 5, 0, 0, time.UTC))
+	})
+	if _, ok := s.Next("b"); ok {
+		t.Error("removed suite b still has a next run")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !next["b"].IsZero() {
+		t.Errorf("OnNext did not clear b: %v", next["b"])
+	}
+}
+
+func TestCancelRunContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	started := make(chan struct{})
+	var canceled bool
+	s := New(ctx, Options{Run: func(ctx context.Context, suite, trigger string) {
+		close(started)
+		<-ctx.Done()
+		canceled = true
+	}})
+	s.Set([]Suite{{Name: "a"}})
+	if err := s.Trigger("a", "api"); err != nil {
+		t.Fatal(err)
+	}
+	<-started
+	s.Stop()
+	cancel()
+	s.Wait()
+	if !canceled {
+		t.Error("run did not see its context canceled")
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 5s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
