@@ -1,0 +1,135 @@
+package config
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/knadh/koanf/parsers/yaml"
+	"github.com/knadh/koanf/providers/env/v2"
+	"github.com/knadh/koanf/v2"
+)
+
+// EnvPrefix starts every environment variable that sets a config key.
+const EnvPrefix = "LOADCRON_"
+
+// LoadOptions are the layers on top of the YAML file, and how strict to be.
+type LoadOptions struct {
+	// Env is the environment in os.Environ form ("KEY=value"); nil means
+	// none. Variables starting with LOADCRON_ set config keys:
+	// LOADCRON_TARGETS__CHAT__URL sets targets.chat.url (a double
+	// underscore nests, a single one stays, names are lower-cased).
+	Env []string
+	// Overrides set keys by path ("server.listen_address") after the file
+	// and the environment, e.g. from command-line flags. String values are
+	// parsed like environment values.
+	Overrides map[string]any
+	// RequireSchedule makes a missing suite schedule an error (serve).
+	RequireSchedule bool
+}
+
+// Load reads the YAML file at path, applies LOADCRON_* variables from
+// opts.Env and then opts.Overrides, fills in defaults and validates the
+// result. On failure the error joins one *ValidationError per problem.
+func Load(path string, opts LoadOptions) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	return Parse(data, path, opts)
+}
+
+// Parse is Load for a config already in memory (an embedded one); name is
+// used in error messages and as Config.File.
+func Parse(data []byte, name string, opts LoadOptions) (*Config, error) {
+	p := &problems{file: name, sources: map[string]string{}, bad: map[string]bool{}}
+	// A fresh koanf per call: reusing one would keep keys a reload deleted.
+	k := koanf.New(".")
+	if err := k.Load(bytesProvider(data), yaml.Parser()); err != nil {
+		p.addf("", "%s", strings.TrimSpace(err.Error()))
+		return nil, p.err()
+	}
+	if err := loadEnv(k, opts.Env, p.sources); err != nil {
+		return nil, err
+	}
+	for _, key := range sortedKeys(opts.Overrides) {
+		if err := k.Set(key, opts.Overrides[key]); err != nil {
+			return nil, fmt.Errorf("override %s: %w", key, err)
+		}
+		for src := range p.sources {
+			if src == key || strings.HasPrefix(src, key+".") {
+				delete(p.sources, src)
+			}
+		}
+		p.sources[key] = "override " + key
+	}
+
+	cfg := &Config{}
+	p.decodeInto(k.Raw(), cfg)
+	cfg.File = name
+	applyDefaults(cfg)
+	p.validate(cfg, opts)
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	cfg.Hash = hashOf(cfg)
+	return cfg, nil
+}
+
+// loadEnv loads LOADCRON_* variables into k and records each key's source.
+func loadEnv(k *koanf.Koanf, environ []string, sources map[string]string) error {
+	if len(environ) == 0 {
+		return nil
+	}
+	transform := func(name, value string) (string, any) {
+		key := envKey(name)
+		if key != "" {
+			sources[key] = name
+		}
+		return key, value
+	}
+	err := k.Load(env.Provider(".", env.Opt{
+		Prefix:        EnvPrefix,
+		TransformFunc: transform,
+		EnvironFunc:   func() []string { return environ },
+	}), nil)
+	if err != nil {
+		return fmt.Errorf("read environment: %w", err)
+	}
+	return nil
+}
+
+// envKey maps LOADCRON_TARGETS__CHAT__URL to targets.chat.url: the prefix
+// goes, "__" becomes ".", and the rest is lower-cased.
+func envKey(name string) string {
+	rest := strings.TrimPrefix(name, EnvPrefix)
+	return strings.ReplaceAll(strings.ToLower(rest), "__", ".")
+}
+
+// hashOf is a short hex SHA-256 of the effective config (after defaults),
+// for loadcron_config_info.
+func hashOf(cfg *Config) string {
+	c := *cfg
+	c.File, c.Hash = "", ""
+	b, err := json.Marshal(&c)
+	if err != nil {
+		return "unknown"
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:6])
+}
+
+// bytesProvider is a koanf.Provider over an in-memory YAML document.
+type bytesProvider []byte
+
+// ReadBytes returns the document.
+func (b bytesProvider) ReadBytes() ([]byte, error) { return b, nil }
+
+// Read is unsupported: the document needs a parser.
+func (b bytesProvider) Read() (map[string]any, error) {
+	return nil, errors.New("bytes provider needs a parser")
+}
