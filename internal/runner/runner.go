@@ -1,0 +1,253 @@
+// Package runner executes one run of a suite: a pre-flight health check of
+// each target, then every scenario in order, then the report. It is what
+// `loadcron run` does once and what the daemon does on every schedule
+// tick.
+package runner
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/loadcron/loadcron/internal/config"
+	"github.com/loadcron/loadcron/internal/loadgen"
+	"github.com/loadcron/loadcron/internal/metrics"
+	"github.com/loadcron/loadcron/internal/report"
+	"github.com/loadcron/loadcron/internal/result"
+	"github.com/loadcron/loadcron/internal/stats"
+)
+
+// Runner runs suites of one configuration.
+type Runner struct {
+	// Config is the configuration the suite belongs to (grades, safety,
+	// targets). Required.
+	Config *config.Config
+	// UserAgent is sent with every request ("loadcron/<version>").
+	UserAgent string
+	// Logger receives the run's log lines; nil discards them.
+	Logger *slog.Logger
+	// Metrics, if set, receives live and per-run figures.
+	Metrics *metrics.Metrics
+	// Console, if set, prints the guide-shaped console report as the run
+	// goes (but not the final summary: the caller prints that with the
+	// report path).
+	Console *report.Console
+	// ProgressInterval is how often a live console redraws its progress
+	// line. Default 200ms.
+	ProgressInterval time.Duration
+}
+
+// NewRunID returns a new run id: UTC start time plus 6 random hex digits,
+// sortable and unique enough for one daemon's history.
+func NewRunID(t time.Time) string {
+	var b [3]byte
+	_, _ = rand.Read(b[:])
+	return t.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}
+
+// Run runs suite once and returns its finalized report. It never returns
+// nil. When ctx ends early, or the run outlasts safety.max_run_duration,
+// in-flight requests are canceled, scenarios not started are reported as
+// errors, and the report is marked partial.
+func (r *Runner) Run(ctx context.Context, suite *config.Suite, runID, trigger string) *report.Report {
+	started := time.Now()
+	rep := report.New(suite.Name, runID, started)
+	rep.Trigger = trigger
+	log := r.logger().With("suite", suite.Name, "run", runID)
+	log.Info("suite run started", "trigger", trigger, "scenarios", len(suite.Scenarios))
+
+	if max := r.Config.Safety.MaxRunDuration; max > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, max)
+		defer cancel()
+	}
+	if r.Console != nil {
+		_ = r.Console.Header(suite.Name)
+	}
+
+	unhealthy := r.healthChecks(ctx, suite, runID, rep, log)
+	for _, sc := range suite.Scenarios {
+		info := report.InfoFromConfig(sc)
+		scLog := log.With("scenario", sc.Name)
+		var sr report.ScenarioResult
+		switch {
+		case ctx.Err() != nil:
+			sr = report.ScenarioFromError(info, "not run: "+cancelReason(ctx))
+			rep.Partial = true
+		case unhealthy[sc.Target] != "":
+			sr = report.ScenarioFromError(info, unhealthy[sc.Target])
+		default:
+			sr = r.runScenario(ctx, suite, sc, runID, scLog)
+			if ctx.Err() != nil {
+				rep.Partial = true
+			}
+		}
+		if sr.Status == stats.StatusError {
+			if m := r.scenarioMetrics(suite, sc); m != nil {
+				m.SetError(time.Now())
+			}
+			scLog.Warn("scenario error", "reason", sr.Error)
+		}
+		rep.Add(sr)
+		if r.Console != nil {
+			_ = r.Console.ScenarioResult(sr)
+		}
+	}
+	rep.Version = r.UserAgent
+	rep.FinishedAt = time.Now()
+	rep.Finalize()
+	log.Info("suite run finished", "status", rep.Status, "partial", rep.Partial,
+		"duration", time.Since(started).Round(time.Millisecond))
+	return rep
+}
+
+// healthChecks checks each target the suite uses, once, in scenario order,
+// and returns the reason per unhealthy target.
+func (r *Runner) healthChecks(ctx context.Context, suite *config.Suite, runID string, rep *report.Report, log *slog.Logger) map[string]string {
+	unhealthy := map[string]string{}
+	seen := map[string]bool{}
+	for _, sc := range suite.Scenarios {
+		if seen[sc.Target] {
+			continue
+		}
+		seen[sc.Target] = true
+		t := r.Config.Targets[sc.Target]
+		if r.Console != nil && t.HealthCheck.IsEnabled() {
+			_ = r.Console.HealthStart(report.SafeURL(t.URL))
+		}
+		h := loadgen.CheckHealth(ctx, t, r.UserAgent, runID)
+		hc := report.HealthCheck{
+			Target: t.Name, URL: report.SafeURL(h.URL), Healthy: h.Healthy,
+			StatusCode: h.Code, Error: h.Error, DurationSeconds: h.Duration.Seconds(),
+		}
+		rep.AddHealthCheck(hc)
+		if r.Console != nil && t.HealthCheck.IsEnabled() {
+			_ = r.Console.HealthResult(hc)
+		}
+		if r.Metrics != nil && t.HealthCheck.IsEnabled() {
+			r.Metrics.SetTargetHealth(t.Name, h.Healthy, h.Duration)
+		}
+		if !h.Healthy {
+			unhealthy[t.Name] = fmt.Sprintf("target %s unhealthy: %s", t.Name, h.Error)
+			log.Warn("target unhealthy", "target", t.Name, "url", hc.URL, "error", h.Error)
+		}
+	}
+	return unhealthy
+}
+
+func (r *Runner) scenarioMetrics(suite *config.Suite, sc *config.Scenario) *metrics.ScenarioMetrics {
+	if r.Metrics == nil {
+		return nil
+	}
+	return r.Metrics.Scenario(suite.Name, sc.Name, sc.Target)
+}
+
+// runScenario runs one scenario and turns its figures into a report entry.
+func (r *Runner) runScenario(ctx context.Context, suite *config.Suite, sc *config.Scenario, runID string, log *slog.Logger) report.ScenarioResult {
+	info := report.InfoFromConfig(sc)
+	target := r.Config.Targets[sc.Target]
+	workers := sc.Users
+	if sc.IsOpen() {
+		workers = sc.MaxInFlight
+	}
+	col := stats.NewCollector(workers)
+	sm := r.scenarioMetrics(suite, sc)
+	progress := &loadgen.Progress{}
+	hooks := loadgen.Hooks{Progress: progress}
+	if sm != nil {
+		hooks.InFlight = sm.InFlight()
+		hooks.Users = sm.VirtualUsers()
+		hooks.Recorder = func(w int) result.Recorder { return result.Tee{col.Recorder(w), sm.Recorder()} }
+		hooks.Dropped = func(n int64) { col.AddDropped(n); sm.AddDropped(n) }
+	} else {
+		hooks.Recorder = col.Recorder
+		hooks.Dropped = col.AddDropped
+	}
+
+	if r.Console != nil {
+		_ = r.Console.ScenarioStart(info)
+	}
+	log.Info("scenario started", "target", sc.Target, "users", sc.Users, "rate", sc.Rate)
+	stopProgress := r.showProgress(progress, info.Planned())
+	out, err := loadgen.Run(ctx, &loadgen.Spec{
+		Suite: suite.Name, RunID: runID, UserAgent: r.UserAgent, Target: target, Scenario: sc,
+	}, hooks)
+	stopProgress()
+	if err != nil {
+		return report.ScenarioFromError(info, err.Error())
+	}
+	if r.Console != nil {
+		_ = r.Console.ProgressDone(progress.Done.Load(), max(info.Planned(), progress.Done.Load()))
+	}
+
+	sum := col.Summary(out.Elapsed, target.CostPerUncachedRequest)
+	v := stats.Evaluate(sum, sc.Thresholds, r.Config.Grades, sc.IsCritical())
+	switch {
+	case out.Aborted:
+		v.Status = stats.StatusError
+	case out.Canceled:
+		v.Status = stats.StatusError
+	}
+	sr := report.ScenarioFromSummary(info, sum, v)
+	switch {
+	case out.Aborted:
+		sr.Aborted, sr.Error = true, out.AbortReason
+	case out.Canceled:
+		sr.Aborted, sr.Error = true, "canceled: "+cancelReason(ctx)
+	}
+	if sm != nil {
+		sm.SetRun(sum, v, time.Now())
+	}
+	log.Info("scenario finished", "status", v.Status, "grade", v.Grade, "requests", sum.Total,
+		"success_rate", sum.SuccessRate, "p95", sum.P95, "cache_hit_rate", sum.CacheHitRate,
+		"dropped", sum.Dropped)
+	return sr
+}
+
+// showProgress redraws the console's live progress line until stopped.
+func (r *Runner) showProgress(p *loadgen.Progress, planned int64) (stop func()) {
+	if r.Console == nil || !r.Console.Live {
+		return func() {}
+	}
+	every := r.ProgressInterval
+	if every <= 0 {
+		every = 200 * time.Millisecond
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				_ = r.Console.Progress(p.Done.Load(), planned)
+			}
+		}
+	})
+	return func() { close(done); wg.Wait() }
+}
+
+func (r *Runner) logger() *slog.Logger {
+	if r.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return r.Logger
+}
+
+// cancelReason says why ctx ended.
+func cancelReason(ctx context.Context) string {
+	if cause := context.Cause(ctx); cause != nil && cause != ctx.Err() {
+		return cause.Error()
+	}
+	if ctx.Err() == context.DeadlineExceeded {
+		return "safety.max_run_duration reached"
+	}
+	return "run canceled"
+}

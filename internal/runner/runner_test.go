@@ -1,0 +1,229 @@
+package runner
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/loadcron/loadcron/internal/chatsim"
+	"github.com/loadcron/loadcron/internal/config"
+	"github.com/loadcron/loadcron/internal/report"
+	"github.com/loadcron/loadcron/internal/stats"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// startChatsim runs a fast simulated chat API on loopback.
+func startChatsim(t *testing.T, faults chatsim.Faults) (*chatsim.Server, string) {
+	t.Helper()
+	opts := chatsim.DefaultOptions()
+	opts.UncachedLatency, opts.CachedLatency, opts.Seed = 5*time.Millisecond, time.Millisecond, 1
+	opts.Faults = faults
+	sim := chatsim.New(opts)
+	ctx, cancel := context.WithCancel(context.Background())
+	addr, stop, err := sim.Start(ctx, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); _ = stop() })
+	return sim, "http://" + addr
+}
+
+// shippedConfig loads config/loadcron.yaml pointed at url.
+func shippedConfig(t *testing.T, url string) *config.Config {
+	t.Helper()
+	data, err := os.ReadFile("../../config/loadcron.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Parse(data, "config/loadcron.yaml", config.LoadOptions{
+		Overrides: map[string]any{"targets.chat.url": url},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+func TestGuideSuiteAgainstChatsim(t *testing.T) {
+	sim, url := startChatsim(t, chatsim.Faults{})
+	cfg := shippedConfig(t, url)
+	var out bytes.Buffer
+	r := &Runner{Config: cfg, UserAgent: "loadcron/test", Console: &report.Console{W: &out}}
+	rep := r.Run(context.Background(), cfg.Suites["chat"], "run-guide", "manual")
+
+	if rep.Status != stats.StatusPassed || !rep.Passed || rep.Partial {
+		t.Fatalf("status %s passed %v partial %v\n%s", rep.Status, rep.Passed, rep.Partial, out.String())
+	}
+	// The guide's five scenarios with their planned request counts.
+	want := []struct {
+		name  string
+		total int64
+	}{
+		{"Baseline: Single User", 5},
+		{"Light Load: 5 Concurrent Users", 20},
+		{"Medium Load: 10 Concurrent Users", 30},
+		{"Heavy Load: 20 Concurrent Users", 60},
+		{"Stress Test: 50 Concurrent Users", 100},
+	}
+	if len(rep.TestResults) != len(want) {
+		t.Fatalf("%d scenarios, want %d", len(rep.TestResults), len(want))
+	}
+	var total, hits, misses int64
+	for i, w := range want {
+		sr := rep.TestResults[i]
+		if sr.Scenario != w.name || sr.TotalRequests != w.total || sr.Successful != w.total {
+			t.Errorf("scenario %d: %s total %d ok %d, want %s %d", i, sr.Scenario, sr.TotalRequests, sr.Successful, w.name, w.total)
+		}
+		total += sr.TotalRequests
+		hits += sr.CachedResponses
+		misses += sr.CacheMisses
+	}
+	// Two distinct queries: the first two requests of the run miss, every
+	// other one hits; and loadcron's figures equal what chatsim served.
+	st := sim.Stats()
+	if st.Received != uint64(total) || st.Hits != uint64(hits) || st.Misses != uint64(misses) {
+		t.Errorf("chatsim received %d hits %d misses %d; report total %d hits %d misses %d",
+			st.Received, st.Hits, st.Misses, total, hits, misses)
+	}
+	if misses != 2 || hits != total-2 {
+		t.Errorf("hits %d misses %d, want %d and 2", hits, misses, total-2)
+	}
+	if rep.TestResults[0].CacheHitRate != 0.6 {
+		t.Errorf("baseline cache hit rate %v, want 0.6 (3 of 5)", rep.TestResults[0].CacheHitRate)
+	}
+	if err := r.Console.Summary(rep, "data/x.json"); err != nil {
+		t.Fatal(err)
+	}
+	text := out.String()
+	for _, s := range []string{
+		"Checking server health at " + url,
+		"✅ Server is healthy",
+		"Results: Baseline: Single User",
+		"Load Testing Summary",
+		"✅ PASS - Stress Test: 50 Concurrent Users",
+		"✅ All critical load tests PASSED!",
+	} {
+		if !strings.Contains(text, s) {
+			t.Errorf("console output lacks %q", s)
+		}
+	}
+}
+
+func TestUnhealthyTargetIsError(t *testing.T) {
+	sim, url := startChatsim(t, chatsim.Faults{Unhealthy: true})
+	cfg := shippedConfig(t, url)
+	rep := (&Runner{Config: cfg}).Run(context.Background(), cfg.Suites["chat"], "run-x", "manual")
+	if rep.Status != stats.StatusError || rep.Passed {
+		t.Errorf("status %s, want error", rep.Status)
+	}
+	for _, sr := range rep.TestResults {
+		if sr.Status != stats.StatusError || !strings.Contains(sr.Error, "unhealthy") {
+			t.Errorf("%s: status %s error %q", sr.Scenario, sr.Status, sr.Error)
+		}
+	}
+	if st := sim.Stats(); st.Received != 0 {
+		t.Errorf("an unhealthy target got %d chat requests", st.Received)
+	}
+}
+
+func TestCriticalFailureFailsSuite(t *testing.T) {
+	// Every chat request fails: critical scenarios miss min_success_rate.
+	_, url := startChatsim(t, chatsim.Faults{ErrorRatio: 1})
+	cfg := shippedConfig(t, url)
+	rep := (&Runner{Config: cfg}).Run(context.Background(), cfg.Suites["chat"], "run-y", "manual")
+	if rep.Status != stats.StatusFailed || rep.Passed {
+		t.Fatalf("status %s, want failed", rep.Status)
+	}
+	sr := rep.TestResults[0]
+	if sr.Status != stats.StatusFailed || sr.Errors["http_5xx"] != 5 {
+		t.Errorf("baseline: status %s errors %v", sr.Status, sr.Errors)
+	}
+}
+
+func TestPercentilesAgainstKnownDelays(t *testing.T) {
+	// Request n (0-based) is answered after (n+1)×10 ms: 10 … 200 ms.
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		d := time.Duration(n.Add(1)) * 10 * time.Millisecond
+		time.Sleep(d)
+		fmt.Fprint(w, "{}")
+	}))
+	defer srv.Close()
+	cfg, err := config.Parse([]byte(fmt.Sprintf(`
+targets:
+  t: {url: %q, health_check: {enabled: false}}
+suites:
+  s:
+    scenarios:
+      - {name: delays, target: t, users: 1, requests_per_user: 20, request: {path: /}}
+`, srv.URL)), "inline.yaml", config.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := (&Runner{Config: cfg}).Run(context.Background(), cfg.Suites["s"], "run-d", "manual")
+	sr := rep.TestResults[0]
+	// Latency can only exceed the server's delay; the slack bounds what a
+	// busy machine adds. Rank rule: P95 of 20 is the 19th value, P99 the
+	// 20th, the median the 10th.
+	const slack = 250.0 // ms
+	for _, c := range []struct {
+		name string
+		got  float64
+		want float64
+	}{
+		{"min", sr.MinLatencyMs, 10}, {"median", sr.MedianLatencyMs, 100},
+		{"p95", sr.P95LatencyMs, 190}, {"p99", sr.P99LatencyMs, 200}, {"max", sr.MaxLatencyMs, 200},
+		{"avg", sr.AvgLatencyMs, 105},
+	} {
+		if c.got < c.want*0.999 || c.got > c.want+slack {
+			t.Errorf("%s = %.3f ms, want %.0f ms (+ up to %.0f ms)", c.name, c.got, c.want, slack)
+		}
+	}
+}
+
+func TestCanceledRunIsPartial(t *testing.T) {
+	hang := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-hang:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(hang)
+	cfg, err := config.Parse([]byte(fmt.Sprintf(`
+targets:
+  t: {url: %q, health_check: {enabled: false}}
+suites:
+  s:
+    scenarios:
+      - {name: one, target: t, users: 3, requests_per_user: 2, request: {path: /}}
+      - {name: two, target: t, users: 1, requests_per_user: 1, request: {path: /}}
+`, srv.URL)), "inline.yaml", config.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	rep := (&Runner{Config: cfg}).Run(ctx, cfg.Suites["s"], "run-c", "manual")
+	if !rep.Partial || rep.Passed {
+		t.Fatalf("partial %v passed %v, want a partial, unpassed report", rep.Partial, rep.Passed)
+	}
+	one, two := rep.TestResults[0], rep.TestResults[1]
+	if !one.Aborted || one.Errors["canceled"] != 3 || one.Status != stats.StatusError {
+		t.Errorf("one: aborted %v canceled %d status %s", one.Aborted, one.Errors["canceled"], one.Status)
+	}
+	if two.Status != stats.StatusError || !strings.HasPrefix(two.Error, "not run") {
+		t.Errorf("two: status %s error %q", two.Status, two.Error)
+	}
+}
