@@ -31,11 +31,21 @@ type Suite struct {
 	Jitter   time.Duration // each start is delayed by a random duration below this
 }
 
+// Job is one run to do.
+type Job struct {
+	Suite   string
+	Trigger string // "schedule", "startup", "api", …
+	RunID   string // from Options.NewRunID, known before the run starts
+}
+
 // Options configure a Scheduler. Run is required.
 type Options struct {
 	// Run runs one suite to completion. ctx is the scheduler's run
 	// context: canceled when the caller gives up on in-flight runs.
-	Run func(ctx context.Context, suite, trigger string)
+	Run func(ctx context.Context, job Job)
+	// NewRunID returns the id of a run about to be queued, so Trigger can
+	// return it. Default: a time-based id.
+	NewRunID func() string
 	// Concurrent lets different suites run at the same time; otherwise
 	// runs queue and go one at a time, in the order they were due.
 	Concurrent bool
@@ -102,6 +112,9 @@ func New(runCtx context.Context, opts Options) *Scheduler {
 		if *f == nil {
 			*f = func(string) {}
 		}
+	}
+	if opts.NewRunID == nil {
+		opts.NewRunID = func() string { return time.Now().UTC().Format("20060102T150405.000000000Z") }
 	}
 	if opts.OnNext == nil {
 		opts.OnNext = func(string, time.Time) {}
@@ -171,7 +184,7 @@ func (s *Scheduler) loop(ctx context.Context, su Suite) {
 			return
 		case <-ch:
 		}
-		if err := s.start(su.Name, "schedule"); errors.Is(err, ErrRunning) {
+		if _, err := s.start(su.Name, "schedule"); errors.Is(err, ErrRunning) {
 			s.opts.Logger.Warn("scheduled run skipped: previous run still going", "suite", su.Name)
 			s.opts.OnSkip(su.Name)
 		}
@@ -189,33 +202,35 @@ func (s *Scheduler) setNext(ctx context.Context, name string, t time.Time) {
 }
 
 // Trigger starts a run of suite now (queued behind a running suite when
-// runs are not concurrent).
-func (s *Scheduler) Trigger(suite, trigger string) error {
+// runs are not concurrent) and returns its run id.
+func (s *Scheduler) Trigger(suite, trigger string) (string, error) {
 	s.mu.Lock()
 	_, ok := s.loops[suite]
 	s.mu.Unlock()
 	if !ok {
-		return ErrUnknownSuite
+		return "", ErrUnknownSuite
 	}
 	return s.start(suite, trigger)
 }
 
 // start queues a run of name unless it is already queued or running.
-func (s *Scheduler) start(name, trigger string) error {
+func (s *Scheduler) start(name, trigger string) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.stopped {
-		return ErrStopped
+		return "", ErrStopped
 	}
 	if s.states[name] != idle {
-		return ErrRunning
+		return "", ErrRunning
 	}
 	s.states[name] = queued
-	s.runWG.Go(func() { s.run(name, trigger) })
-	return nil
+	job := Job{Suite: name, Trigger: trigger, RunID: s.opts.NewRunID()}
+	s.runWG.Go(func() { s.run(job) })
+	return job.RunID, nil
 }
 
-func (s *Scheduler) run(name, trigger string) {
+func (s *Scheduler) run(job Job) {
+	name := job.Suite
 	defer s.setState(name, idle)
 	if !s.opts.Concurrent {
 		select {
@@ -231,7 +246,7 @@ func (s *Scheduler) run(name, trigger string) {
 	s.setState(name, running)
 	s.opts.OnState(name, true)
 	defer s.opts.OnState(name, false)
-	s.opts.Run(s.runCtx, name, trigger)
+	s.opts.Run(s.runCtx, job)
 }
 
 func (s *Scheduler) setState(name string, st state) {

@@ -93,7 +93,7 @@ func TestOverlapIsSkipped(t *testing.T) {
 	started := make(chan struct{}, 10)
 	s := New(context.Background(), Options{
 		Now: clk.Now, After: clk.After,
-		Run: func(ctx context.Context, suite, trigger string) {
+		Run: func(ctx context.Context, job Job) {
 			mu.Lock()
 			runs++
 			running++
@@ -130,25 +130,25 @@ func TestSuitesQueueWhenNotConcurrent(t *testing.T) {
 	release := make(chan struct{})
 	order := make(chan string, 2)
 	s := New(context.Background(), Options{
-		Run: func(ctx context.Context, suite, trigger string) {
-			order <- suite
-			if suite == "a" {
+		Run: func(ctx context.Context, job Job) {
+			order <- job.Suite
+			if job.Suite == "a" {
 				<-release
 			}
 		},
 	})
 	s.Set([]Suite{{Name: "a"}, {Name: "b"}})
-	if err := s.Trigger("a", "api"); err != nil {
-		t.Fatal(err)
+	if id, err := s.Trigger("a", "api"); err != nil || id == "" {
+		t.Fatal(id, err)
 	}
 	if got := <-order; got != "a" {
 		t.Fatalf("first run %q", got)
 	}
-	if err := s.Trigger("b", "api"); err != nil {
+	if _, err := s.Trigger("b", "api"); err != nil {
 		t.Fatal(err)
 	}
 	// b is queued behind a: it counts as running for triggers, but has not run.
-	if err := s.Trigger("b", "api"); err != ErrRunning {
+	if _, err := s.Trigger("b", "api"); err != ErrRunning {
 		t.Errorf("second trigger of queued b: %v, want ErrRunning", err)
 	}
 	select {
@@ -160,12 +160,12 @@ func TestSuitesQueueWhenNotConcurrent(t *testing.T) {
 	if got := <-order; got != "b" {
 		t.Fatalf("second run %q", got)
 	}
-	if err := s.Trigger("nope", "api"); err != ErrUnknownSuite {
+	if _, err := s.Trigger("nope", "api"); err != ErrUnknownSuite {
 		t.Errorf("unknown suite: %v", err)
 	}
 	s.Stop()
 	s.Wait()
-	if err := s.Trigger("a", "api"); err == nil {
+	if _, err := s.Trigger("a", "api"); err == nil {
 		t.Error("trigger after Stop succeeded")
 	}
 }
@@ -176,7 +176,7 @@ func TestSetReplacesSchedules(t *testing.T) {
 	next := map[string]time.Time{}
 	s := New(context.Background(), Options{
 		Now: clk.Now, After: clk.After,
-		Run: func(context.Context, string, string) {},
+		Run: func(context.Context, Job) {},
 		OnNext: func(suite string, t time.Time) {
 			mu.Lock()
 			next[suite] = t
@@ -209,13 +209,13 @@ func TestCancelRunContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	started := make(chan struct{})
 	var canceled bool
-	s := New(ctx, Options{Run: func(ctx context.Context, suite, trigger string) {
+	s := New(ctx, Options{Run: func(ctx context.Context, job Job) {
 		close(started)
 		<-ctx.Done()
 		canceled = true
 	}})
 	s.Set([]Suite{{Name: "a"}})
-	if err := s.Trigger("a", "api"); err != nil {
+	if _, err := s.Trigger("a", "api"); err != nil {
 		t.Fatal(err)
 	}
 	<-started
