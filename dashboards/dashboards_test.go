@@ -1,0 +1,216 @@
+package dashboards
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// dashboard is the part of a Grafana dashboard JSON the checks read.
+type dashboard struct {
+	UID           string  `json:"uid"`
+	Title         string  `json:"title"`
+	SchemaVersion int     `json:"schemaVersion"`
+	Panels        []panel `json:"panels"`
+	Templating    struct {
+		List []struct {
+			Name       string          `json:"name"`
+			Type       string          `json:"type"`
+			Datasource json.RawMessage `json:"datasource"`
+		} `json:"list"`
+	} `json:"templating"`
+}
+
+type panel struct {
+	ID         *int                      `json:"id"`
+	Type       string                    `json:"type"`
+	Title      string                    `json:"title"`
+	Datasource json.RawMessage           `json:"datasource"`
+	GridPos    *struct{ H, W, X, Y int } `json:"gridPos"`
+	Targets    []struct {
+		RefID      string          `json:"refId"`
+		Expr       string          `json:"expr"`
+		Datasource json.RawMessage `json:"datasource"`
+	} `json:"targets"`
+	Panels []panel `json:"panels"`
+}
+
+// datasourceVar is how every panel must name its datasource: through the
+// dashboard's datasource variable, so one file serves any Prometheus.
+const datasourceVar = `${datasource}`
+
+// usesDatasourceVar reports whether raw is {"type":"prometheus","uid":"${datasource}"}
+// or the legacy string form "${datasource}".
+func usesDatasourceVar(raw json.RawMessage) bool {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s == datasourceVar
+	}
+	var ref struct{ Type, UID string }
+	return json.Unmarshal(raw, &ref) == nil && ref.Type == "prometheus" && ref.UID == datasourceVar
+}
+
+// check returns every problem of one dashboard JSON document.
+func check(b []byte) []string {
+	var d dashboard
+	if err := json.Unmarshal(b, &d); err != nil {
+		return []string{"not JSON: " + err.Error()}
+	}
+	var probs []string
+	if d.SchemaVersion == 0 {
+		probs = append(probs, "schemaVersion not set")
+	}
+	if d.UID == "" || d.Title == "" {
+		probs = append(probs, "uid or title not set")
+	}
+	vars := map[string]string{}
+	for _, v := range d.Templating.List {
+		vars[v.Name] = v.Type
+		if v.Type == "query" && !usesDatasourceVar(v.Datasource) {
+			probs = append(probs, fmt.Sprintf("variable %q does not use %s", v.Name, datasourceVar))
+		}
+	}
+	if vars["datasource"] != "datasource" {
+		probs = append(probs, "no datasource variable")
+	}
+	for _, name := range []string{"instance", "suite", "scenario", "target"} {
+		if vars[name] != "query" {
+			probs = append(probs, fmt.Sprintf("no query variable %q", name))
+		}
+	}
+	ids := map[int]string{}
+	var walk func(ps []panel)
+	walk = func(ps []panel) {
+		for _, p := range ps {
+			where := fmt.Sprintf("panel %q", p.Title)
+			if p.ID == nil {
+				probs = append(probs, where+": no id")
+			} else if prev, dup := ids[*p.ID]; dup {
+				probs = append(probs, fmt.Sprintf("%s: id %d already used by %s", where, *p.ID, prev))
+			} else {
+				ids[*p.ID] = where
+			}
+			if p.GridPos == nil || p.GridPos.W == 0 || p.GridPos.H == 0 {
+				probs = append(probs, where+": no gridPos")
+			}
+			walk(p.Panels)
+			if p.Type == "row" || p.Type == "text" {
+				continue
+			}
+			if p.Title == "" {
+				probs = append(probs, fmt.Sprintf("panel %d: no title", *p.ID))
+			}
+			if !usesDatasourceVar(p.Datasource) {
+				probs = append(probs, where+": datasource is not "+datasourceVar)
+			}
+			if len(p.Targets) == 0 {
+				probs = append(probs, where+": no targets")
+			}
+			refs := map[string]bool{}
+			for i, t := range p.Targets {
+				if t.RefID == "" || refs[t.RefID] {
+					probs = append(probs, fmt.Sprintf("%s: target %d: missing or duplicate refId %q", where, i, t.RefID))
+				}
+				refs[t.RefID] = true
+				if strings.TrimSpace(t.Expr) == "" {
+					probs = append(probs, fmt.Sprintf("%s: target %s: no expr", where, t.RefID))
+				}
+				if len(t.Datasource) > 0 && !usesDatasourceVar(t.Datasource) {
+					probs = append(probs, fmt.Sprintf("%s: target %s: datasource is not %s", where, t.RefID, datasourceVar))
+				}
+			}
+		}
+	}
+	walk(d.Panels)
+	if len(ids) == 0 {
+		probs = append(probs, "no panels")
+	}
+	return probs
+}
+
+// TestDashboardsAreValid checks every shipped dashboard.
+func TestDashboardsAreValid(t *testing.T) {
+	files, err := filepath.Glob("*.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{"loadcron-overview.json": false, "loadcron-scenario.json": false}
+	uids := map[string]string{}
+	for _, f := range files {
+		want[f] = true
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range check(b) {
+			t.Errorf("%s: %s", f, p)
+		}
+		var d dashboard
+		if json.Unmarshal(b, &d) == nil && d.UID != "" {
+			if prev, dup := uids[d.UID]; dup {
+				t.Errorf("%s: uid %q already used by %s", f, d.UID, prev)
+			}
+			uids[d.UID] = f
+		}
+	}
+	for f, found := range want {
+		if !found {
+			t.Errorf("dashboard %s missing", f)
+		}
+	}
+}
+
+// TestCheckCatchesProblems shows that each rule of check can fail.
+func TestCheckCatchesProblems(t *testing.T) {
+	const vars = `"templating":{"list":[{"name":"datasource","type":"datasource"},
+		{"name":"instance","type":"query","datasource":{"type":"prometheus","uid":"${datasource}"}},
+		{"name":"suite","type":"query","datasource":{"type":"prometheus","uid":"${datasource}"}},
+		{"name":"scenario","type":"query","datasource":{"type":"prometheus","uid":"${datasource}"}},
+		{"name":"target","type":"query","datasource":{"type":"prometheus","uid":"${datasource}"}}]}`
+	const ds = `"datasource":{"type":"prometheus","uid":"${datasource}"}`
+	const grid = `"gridPos":{"h":8,"w":12,"x":0,"y":0}`
+	tests := []struct {
+		name string
+		json string
+		want string // substring of one problem; "" for none
+	}{
+		// A minimal valid dashboard with a collapsed row.
+		{"valid", `{"uid":"u","title":"t","schemaVersion":39,` + vars + `,"panels":[{"id":1,"type":"row","title":"r",` + grid + `,"panels":[{"id":2,"type":"timeseries","title":"p",` + ds + `,` + grid + `,"targets":[{"refId":"A","expr":"up"}]}]}]}`, ""},
+		// schemaVersion missing.
+		{"no schema", `{"uid":"u","title":"t",` + vars + `,"panels":[{"id":1,"type":"text","title":"x",` + grid + `}]}`, "schemaVersion not set"},
+		// uid missing.
+		{"no uid", `{"title":"t","schemaVersion":39,` + vars + `,"panels":[{"id":1,"type":"text","title":"x",` + grid + `}]}`, "uid or title not set"},
+		// A panel inside a row reuses the row's id.
+		{"duplicate nested id", `{"uid":"u","title":"t","schemaVersion":39,` + vars + `,"panels":[{"id":1,"type":"row","title":"r",` + grid + `,"panels":[{"id":1,"type":"text","title":"x",` + grid + `}]}]}`, "id 1 already used"},
+		// A panel with a fixed datasource uid.
+		{"fixed datasource", `{"uid":"u","title":"t","schemaVersion":39,` + vars + `,"panels":[{"id":1,"type":"stat","title":"s","datasource":{"type":"prometheus","uid":"abc"},` + grid + `,"targets":[{"refId":"A","expr":"up"}]}]}`, "datasource is not"},
+		// A panel without targets.
+		{"no targets", `{"uid":"u","title":"t","schemaVersion":39,` + vars + `,"panels":[{"id":1,"type":"stat","title":"s",` + ds + `,` + grid + `}]}`, "no targets"},
+		// A target without refId.
+		{"no refId", `{"uid":"u","title":"t","schemaVersion":39,` + vars + `,"panels":[{"id":1,"type":"stat","title":"s",` + ds + `,` + grid + `,"targets":[{"expr":"up"}]}]}`, "refId"},
+		// A target without expr.
+		{"no expr", `{"uid":"u","title":"t","schemaVersion":39,` + vars + `,"panels":[{"id":1,"type":"stat","title":"s",` + ds + `,` + grid + `,"targets":[{"refId":"A"}]}]}`, "no expr"},
+		// The variables are missing.
+		{"no variables", `{"uid":"u","title":"t","schemaVersion":39,"panels":[{"id":1,"type":"text","title":"x",` + grid + `}]}`, "no datasource variable"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			probs := check([]byte(tt.json))
+			if tt.want == "" {
+				if len(probs) > 0 {
+					t.Fatalf("problems %q, want none", probs)
+				}
+				return
+			}
+			for _, p := range probs {
+				if strings.Contains(p, tt.want) {
+					return
+				}
+			}
+			t.Fatalf("problems %q, want one containing %q", probs, tt.want)
+		})
+	}
+}
