@@ -1,0 +1,311 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/loadcron/loadcron/internal/chatsim"
+)
+
+// binary is the loadcron binary built once for the process tests.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "loadcron-bin")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "loadcron")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		panic("building loadcron: " + err.Error() + "\n" + string(out))
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// startChatsim runs a fast simulated chat API on loopback for the test.
+func startChatsim(t *testing.T, faults chatsim.Faults) (*chatsim.Server, string) {
+	t.Helper()
+	opts := chatsim.DefaultOptions()
+	opts.UncachedLatency, opts.CachedLatency, opts.Faults = 5*time.Millisecond, time.Millisecond, faults
+	sim := chatsim.New(opts)
+	ctx, cancel := context.WithCancel(context.Background())
+	addr, stop, err := sim.Start(ctx, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); _ = stop() })
+	return sim, "http://" + addr
+}
+
+// loadcron runs the binary and returns its exit code, stdout and stderr.
+func loadcron(t *testing.T, env []string, args ...string) (int, string, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd.Env = append(os.Environ(), env...)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return code, stdout.String(), stderr.String()
+}
+
+func TestRunShippedConfigAgainstChatsim(t *testing.T) {
+	sim, url := startChatsim(t, chatsim.Faults{})
+	reportPath := filepath.Join(t.TempDir(), "out", "load_test_results.json")
+	code, stdout, stderr := loadcron(t, []string{"LOADCRON_TARGETS__CHAT__URL=" + url},
+		"run", "--config", "../../config/loadcron.yaml", "--report", reportPath)
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	for _, s := range []string{"Results: Heavy Load: 20 Concurrent Users", "Load Testing Summary",
+		"✅ All critical load tests PASSED!", "Detailed report saved to: " + reportPath,
+		"Progress: 100/100 requests completed"} {
+		if !strings.Contains(stdout, s) {
+			t.Errorf("stdout lacks %q", s)
+		}
+	}
+	var rep struct {
+		Timestamp   string `json:"timestamp"`
+		TestResults []struct {
+			Scenario        string `json:"scenario"`
+			TotalRequests   int64  `json:"total_requests"`
+			CachedResponses int64  `json:"cached_responses"`
+		} `json:"test_results"`
+		Summary struct {
+			TotalScenarios  int `json:"total_scenarios"`
+			ScenariosPassed int `json:"scenarios_passed"`
+		} `json:"summary"`
+	}
+	b, err := os.ReadFile(reportPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	var total, hits int64
+	for _, r := range rep.TestResults {
+		total += r.TotalRequests
+		hits += r.CachedResponses
+	}
+	st := sim.Stats()
+	if rep.Summary.TotalScenarios != 5 || rep.Summary.ScenariosPassed != 5 || rep.Timestamp == "" {
+		t.Errorf("summary %+v timestamp %q", rep.Summary, rep.Timestamp)
+	}
+	if total != 215 || uint64(total) != st.Received || uint64(hits) != st.Hits {
+		t.Errorf("report total %d hits %d; chatsim received %d hits %d", total, hits, st.Received, st.Hits)
+	}
+}
+
+func TestRunExitCodes(t *testing.T) {
+	_, failing := startChatsim(t, chatsim.Faults{ErrorRatio: 1})
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte("targets:\n  chat:\n    url: http://127.0.0.1:1\n    colour: blue\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		env    []string
+		args   []string
+		code   int
+		stderr string
+	}{
+		// every critical scenario fails: the CI gate says 1
+		{"suite failed", []string{"LOADCRON_TARGETS__CHAT__URL=" + failing},
+			[]string{"run", "--config", "../../config/loadcron.yaml", "--report", filepath.Join(dir, "r.json")}, 1, ""},
+		// a bad config names the file and key and exits 2
+		{"bad config", nil, []string{"run", "--config", bad}, 2, bad + ": targets.chat.colour: unknown key"},
+		{"validate bad", nil, []string{"validate", "--config", bad}, 2, "targets.chat.colour"},
+		{"validate good", nil, []string{"validate", "--config", "../../config/loadcron.yaml"}, 0, ""},
+		// usage errors
+		{"no config", nil, []string{"run"}, 2, "--config FILE is required"},
+		{"unknown suite", nil, []string{"run", "--config", "../../config/loadcron.yaml", "--suite", "nope"}, 2, `no suite "nope"`},
+		{"unknown command", nil, []string{"frobnicate"}, 2, "unknown command"},
+		{"version", nil, []string{"version"}, 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := loadcron(t, tt.env, tt.args...)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.code, stdout, stderr)
+			}
+			if !strings.Contains(stderr, tt.stderr) {
+				t.Errorf("stderr lacks %q:\n%s", tt.stderr, stderr)
+			}
+		})
+	}
+}
+
+// freeAddr returns a loopback address that was free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// syncBuffer is an output buffer the test may read while the process writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startProcess starts the binary; the returned wait gives its exit code.
+func startProcess(t *testing.T, env []string, args ...string) (*exec.Cmd, *syncBuffer, func() int) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(os.Environ(), env...)
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan int, 1)
+	go func() {
+		err := cmd.Wait()
+		if ee, ok := err.(*exec.ExitError); ok {
+			done <- ee.ExitCode()
+			return
+		}
+		done <- 0
+	}()
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	wait := func() int {
+		select {
+		case code := <-done:
+			return code
+		case <-time.After(30 * time.Second):
+			t.Fatalf("process did not exit\n%s", out.String())
+			return -1
+		}
+	}
+	return cmd, out, wait
+}
+
+func TestServeSIGTERMWritesPartialReport(t *testing.T) {
+	sim, url := startChatsim(t, chatsim.Faults{CacheOff: true, ExtraLatency: 500 * time.Millisecond})
+	dir := t.TempDir()
+	cfgFile := filepath.Join(dir, "c.yaml")
+	os.WriteFile(cfgFile, []byte(`
+targets:
+  chat: {url: "`+url+`"}
+suites:
+  chat:
+    schedule: "0 0 1 1 *"
+    scenarios:
+      - {name: slow, target: chat, users: 2, requests_per_user: 20, request: {path: /api/chat, body: '{"message": "hi"}'}}
+server:
+  run_on_start: true
+  shutdown_grace: 300ms
+`), 0o644)
+	data := filepath.Join(dir, "data")
+	cmd, out, wait := startProcess(t, nil, "serve", "--config", cfgFile,
+		"--web.listen-address", freeAddr(t), "--data-dir", data, "--log.format", "json")
+	deadline := time.Now().Add(30 * time.Second)
+	for sim.Stats().Received == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no load arrived\n%s", out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	sent := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if code := wait(); code != 0 {
+		t.Fatalf("exit %d after SIGTERM\n%s", code, out.String())
+	}
+	// grace (300ms) + cancel + shutdown, far from the 20 s the run needs
+	if took := time.Since(sent); took > 5*time.Second {
+		t.Errorf("took %v to stop", took)
+	}
+	files, _ := filepath.Glob(filepath.Join(data, "*", "*.json"))
+	if len(files) != 1 {
+		t.Fatalf("report files %v\n%s", files, out.String())
+	}
+	b, _ := os.ReadFile(files[0])
+	var rep struct {
+		Partial     bool `json:"partial"`
+		TestResults []struct {
+			Aborted bool             `json:"aborted"`
+			Errors  map[string]int64 `json:"errors"`
+		} `json:"test_results"`
+	}
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Partial || len(rep.TestResults) != 1 || !rep.TestResults[0].Aborted || rep.TestResults[0].Errors["canceled"] == 0 {
+		t.Errorf("report not partial/canceled: %s", b)
+	}
+}
+
+func TestDemoServesLoadMetrics(t *testing.T) {
+	addr := freeAddr(t)
+	cmd, out, wait := startProcess(t, nil, "demo", "--web.listen-address", addr,
+		"--data-dir", t.TempDir(), "--log.format", "json")
+	deadline := time.Now().Add(60 * time.Second)
+	var requests float64
+	for requests == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no loadcron_requests_total within a minute\n%s", out.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+		resp, err := http.Get("http://" + addr + "/metrics")
+		if err != nil {
+			continue
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(line, "loadcron_requests_total{") {
+				f := strings.Fields(line)
+				v, _ := strconv.ParseFloat(f[len(f)-1], 64)
+				requests += v
+			}
+		}
+	}
+	if !strings.Contains(out.String(), "http://"+addr+"/metrics") {
+		t.Errorf("demo did not say where to look:\n%s", out.String())
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	if code := wait(); code != 0 {
+		t.Errorf("demo exit %d\n%s", code, out.String())
+	}
+}

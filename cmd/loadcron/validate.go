@@ -1,0 +1,31 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/loadcron/loadcron/internal/config"
+	"github.com/loadcron/loadcron/internal/version"
+)
+
+// validateCmd checks a config file and lists every problem in it.
+func validateCmd(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("validate", "--config FILE", stderr)
+	path := fs.String("config", "", "configuration file to check (required)")
+	serve := fs.Bool("serve", true, "also require what serve needs (a schedule for every suite)")
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
+	}
+	cfg, ok := loadConfig(*path, config.LoadOptions{RequireSchedule: *serve}, stderr)
+	if !ok {
+		return exitUsage
+	}
+	fmt.Fprintf(stdout, "%s: valid (%d targets, %d suites, config hash %s)\n", *path, len(cfg.Targets), len(cfg.Suites), cfg.Hash)
+	return exitOK
+}
+
+// versionCmd prints the version banner.
+func versionCmd(stdout io.Writer) int {
+	fmt.Fprintln(stdout, version.String())
+	return exitOK
+}

@@ -1,0 +1,138 @@
+package daemon
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"context"
+
+	"github.com/loadcron/loadcron/internal/config"
+	"github.com/loadcron/loadcron/internal/schedule"
+)
+
+// loadConfig reads the config the daemon was started with, afresh.
+func (d *Daemon) loadConfig() (*config.Config, error) {
+	opts := config.LoadOptions{Env: d.opts.Env, Overrides: d.opts.Overrides, RequireSchedule: true}
+	if d.opts.ConfigData != nil {
+		return config.Parse(d.opts.ConfigData, d.opts.ConfigFile, opts)
+	}
+	return config.Load(d.opts.ConfigFile, opts)
+}
+
+// Reload re-reads the config. A valid one replaces schedules, thresholds
+// and the trigger token (runs in progress finish on the config they
+// started with); an invalid one is rejected with its reasons, logged, and
+// the old config keeps running. The reload metrics say which happened.
+func (d *Daemon) Reload() error {
+	d.reload.Lock()
+	defer d.reload.Unlock()
+	err := d.reloadLocked()
+	if err != nil {
+		d.metrics.ReloadResult(false, time.Now())
+		d.log.Error("config reload rejected; keeping the running config", "file", d.opts.ConfigFile, "err", err)
+		return err
+	}
+	d.metrics.ReloadResult(true, time.Now())
+	return nil
+}
+
+func (d *Daemon) reloadLocked() error {
+	cfg, err := d.loadConfig()
+	if err != nil {
+		return err
+	}
+	token, err := readToken(cfg)
+	if err != nil {
+		return err
+	}
+	suites, err := scheduleOf(cfg)
+	if err != nil {
+		return err
+	}
+	old := d.cfg.Load()
+	if old.Server.ListenAddress != cfg.Server.ListenAddress || old.History.Dir != cfg.History.Dir {
+		d.log.Warn("server.listen_address and history.dir take effect only at restart")
+	}
+	d.cfg.Store(cfg)
+	d.token.Store(&token)
+	d.metrics.SetConfig(cfg)
+	d.sched.Set(suites)
+	d.log.Info("config reloaded", "file", d.opts.ConfigFile, "hash", cfg.Hash, "suites", len(cfg.Suites))
+	return nil
+}
+
+// scheduleOf turns the config's suites into schedule entries.
+func scheduleOf(cfg *config.Config) ([]schedule.Suite, error) {
+	var out []schedule.Suite
+	var errs []error
+	for _, name := range sortedSuites(cfg) {
+		s := cfg.Suites[name]
+		sched, err := config.ParseSchedule(s.Schedule, s.TimeZone)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("suites.%s.schedule: %w", name, err))
+			continue
+		}
+		out = append(out, schedule.Suite{Name: name, Schedule: sched, Jitter: s.Jitter})
+	}
+	return out, errors.Join(errs...)
+}
+
+// readToken returns the trigger token from config or its file ("" when
+// the trigger API is disabled).
+func readToken(cfg *config.Config) (string, error) {
+	if cfg.Server.TriggerToken != "" || cfg.Server.TriggerTokenFile == "" {
+		return cfg.Server.TriggerToken, nil
+	}
+	b, err := os.ReadFile(cfg.Server.TriggerTokenFile)
+	if err != nil {
+		return "", fmt.Errorf("server.trigger_token_file: %w", err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+func sortedSuites(cfg *config.Config) []string {
+	names := make([]string, 0, len(cfg.Suites))
+	for n := range cfg.Suites {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// watchFile reloads when the config file's content changes. It polls
+// rather than using inotify: editors and Kubernetes ConfigMaps replace the
+// file (a new inode), which ends an inotify watch for good.
+func (d *Daemon) watchFile(ctx context.Context) {
+	last := fileDigest(d.opts.ConfigFile)
+	t := time.NewTicker(d.opts.WatchInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		cur := fileDigest(d.opts.ConfigFile)
+		if cur == nil || bytes.Equal(cur, last) {
+			continue // missing for a moment while being replaced, or unchanged
+		}
+		last = cur
+		d.log.Info("config file changed: reloading", "file", d.opts.ConfigFile)
+		_ = d.Reload()
+	}
+}
+
+func fileDigest(path string) []byte {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	sum := sha256.Sum256(b)
+	return sum[:]
+}
