@@ -170,7 +170,12 @@ func Run(ctx context.Context, opts Options) error {
 	var bg sync.WaitGroup
 	bgCtx, stopBg := context.WithCancel(ctx)
 	defer func() { stopBg(); bg.Wait() }()
-	bg.Go(func() { d.watchSignals(bgCtx) })
+	// Notify before serving, so a SIGHUP right after start-up reloads
+	// instead of killing the process.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	bg.Go(func() { d.watchSignals(bgCtx, hup) })
 	if opts.ConfigData == nil && opts.WatchInterval > 0 {
 		bg.Go(func() { d.watchFile(bgCtx) })
 	}
@@ -273,10 +278,7 @@ func (d *Daemon) status() server.Status {
 }
 
 // watchSignals reloads on SIGHUP.
-func (d *Daemon) watchSignals(ctx context.Context) {
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
+func (d *Daemon) watchSignals(ctx context.Context, hup <-chan os.Signal) {
 	for {
 		select {
 		case <-ctx.Done():

@@ -10,8 +10,10 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -496,5 +498,102 @@ func TestHostNotAllowedAtStart(t *testing.T) {
 	err = Run(context.Background(), Options{ConfigFile: file, Listener: ln})
 	if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "allowed_hosts") {
 		t.Errorf("err = %v, want a config error naming allowed_hosts", err)
+	}
+}
+
+func TestOverlappingTickIsSkipped(t *testing.T) {
+	// Each run takes ≥ 1.5 s (3 sequential requests of 500 ms), the
+	// schedule fires every second: ticks that find it running are skipped.
+	sim, url := startChatsim(t, 5*time.Millisecond)
+	sim.SetFaults(chatsim.Faults{CacheOff: true, ExtraLatency: 500 * time.Millisecond})
+	cfg := fmt.Sprintf(`
+targets:
+  chat: {url: %q}
+suites:
+  chat:
+    schedule: "@every 1s"
+    scenarios:
+      - {name: slow, target: chat, users: 1, requests_per_user: 3, request: {path: /api/chat, body: '{"message": "x"}'}}
+`, url)
+	d := start(t, t.TempDir(), cfg)
+	waitFor(t, "a skipped tick", func() bool {
+		v, _ := value(scrape(t, d.addr), "loadcron_suite_runs_total", map[string]string{"suite": "chat", "status": "skipped"})
+		return v >= 1
+	})
+	mfs := scrape(t, d.addr)
+	if v, _ := value(mfs, "loadcron_runs_total", map[string]string{"scenario": "slow", "status": "skipped"}); v < 1 {
+		t.Errorf("runs_total{skipped} = %v, want ≥ 1", v)
+	}
+	// never two at once: chatsim never saw more than one request in flight
+	if st := sim.Stats(); st.Received > 0 && st.InFlight > 1 {
+		t.Errorf("%d requests in flight: the suite overlapped itself", st.InFlight)
+	}
+}
+
+func TestFileChangeAndSIGHUPReload(t *testing.T) {
+	_, url := startChatsim(t, 5*time.Millisecond)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "loadcron.yaml")
+	os.WriteFile(file, []byte(suiteYAML(url, "0 0 1 1 *", "")), 0o644)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, Options{ConfigFile: file, Listener: ln, WatchInterval: 50 * time.Millisecond,
+			Overrides: map[string]any{"history.dir": filepath.Join(dir, "data")}})
+	}()
+	defer func() { cancel(); <-done }()
+	addr := "http://" + ln.Addr().String()
+	waitFor(t, "ready", func() bool { return get(t, addr+"/-/ready") == 200 })
+	threshold := func() float64 {
+		v, _ := value(scrape(t, addr), "loadcron_threshold_min_success_ratio", map[string]string{"scenario": "baseline"})
+		return v
+	}
+
+	// The file is replaced (a new inode, as editors and ConfigMaps do).
+	tmp := file + ".new"
+	os.WriteFile(tmp, []byte(strings.Replace(suiteYAML(url, "0 0 1 1 *", ""), "0.95", "0.75", 1)), 0o644)
+	os.Rename(tmp, file)
+	waitFor(t, "file-change reload", func() bool { return threshold() == 0.75 })
+}
+
+func TestSIGHUPReload(t *testing.T) {
+	_, url := startChatsim(t, 5*time.Millisecond)
+	d := start(t, t.TempDir(), suiteYAML(url, "0 0 1 1 *", "")) // file watching off
+	os.WriteFile(d.file, []byte(strings.Replace(suiteYAML(url, "0 0 1 1 *", ""), "0.95", "0.5", 1)), 0o644)
+	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "SIGHUP reload", func() bool {
+		v, _ := value(scrape(t, d.addr), "loadcron_threshold_min_success_ratio", map[string]string{"scenario": "baseline"})
+		return v == 0.5
+	})
+}
+
+func TestPromtoolCheckMetricsOnLiveScrape(t *testing.T) {
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("promtool not on PATH: run .ci/install-tools")
+		}
+		t.Skip("promtool not on PATH (run .ci/install-tools)")
+	}
+	_, url := startChatsim(t, 5*time.Millisecond)
+	d := start(t, t.TempDir(), suiteYAML(url, "0 0 1 1 *", "server: {run_on_start: true}\n"))
+	waitFor(t, "one run", func() bool { return len(runs(t, d.addr)) >= 1 })
+	resp, err := http.Get(d.addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	cmd := exec.Command(promtool, "check", "metrics")
+	cmd.Stdin = strings.NewReader(string(body))
+	out, err := cmd.CombinedOutput()
+	if err != nil || len(strings.TrimSpace(string(out))) > 0 {
+		t.Errorf("promtool check metrics: %v\n%s", err, out)
 	}
 }

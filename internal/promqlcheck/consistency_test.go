@@ -67,7 +67,9 @@ history: {dir: %q}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- daemon.Run(ctx, daemon.Options{ConfigFile: file, Listener: ln, WatchInterval: -1, NativeHistograms: true}) }()
+	go func() {
+		done <- daemon.Run(ctx, daemon.Options{ConfigFile: file, Listener: ln, WatchInterval: -1, NativeHistograms: true})
+	}()
 	defer func() {
 		cancel()
 		if err := <-done; err != nil {
