@@ -93,6 +93,9 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	d := &Daemon{opts: opts, log: opts.Logger}
 
+	// Digest before loading: a change made after this point is noticed
+	// by the watcher even if it lands before the watcher's first look.
+	digest := fileDigest(opts.ConfigFile)
 	cfg, err := d.loadConfig()
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrConfig, err)
@@ -176,8 +179,9 @@ func Run(ctx context.Context, opts Options) error {
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	bg.Go(func() { d.watchSignals(bgCtx, hup) })
+	bg.Go(func() { d.pruneHistory(bgCtx) })
 	if opts.ConfigData == nil && opts.WatchInterval > 0 {
-		bg.Go(func() { d.watchFile(bgCtx) })
+		bg.Go(func() { d.watchFile(bgCtx, digest) })
 	}
 
 	d.ready.Store(true)
@@ -275,6 +279,21 @@ func (d *Daemon) status() server.Status {
 		st.Suites = append(st.Suites, s)
 	}
 	return st
+}
+
+// pruneHistory drops reports past history.max_age even for suites that
+// no longer run (Add prunes only when a report arrives).
+func (d *Daemon) pruneHistory(ctx context.Context) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			d.history.Prune()
+		}
+	}
 }
 
 // watchSignals reloads on SIGHUP.

@@ -530,7 +530,7 @@ suites:
 	}
 }
 
-func TestFileChangeAndSIGHUPReload(t *testing.T) {
+func TestFileChangeReload(t *testing.T) {
 	_, url := startChatsim(t, 5*time.Millisecond)
 	dir := t.TempDir()
 	file := filepath.Join(dir, "loadcron.yaml")

@@ -108,8 +108,7 @@ func sortedSuites(cfg *config.Config) []string {
 // watchFile reloads when the config file's content changes. It polls
 // rather than using inotify: editors and Kubernetes ConfigMaps replace the
 // file (a new inode), which ends an inotify watch for good.
-func (d *Daemon) watchFile(ctx context.Context) {
-	last := fileDigest(d.opts.ConfigFile)
+func (d *Daemon) watchFile(ctx context.Context, last []byte) {
 	t := time.NewTicker(d.opts.WatchInterval)
 	defer t.Stop()
 	for {
