@@ -309,3 +309,41 @@ func TestDemoServesLoadMetrics(t *testing.T) {
 		t.Errorf("demo exit %d\n%s", code, out.String())
 	}
 }
+
+func TestRunSegmentAndSet(t *testing.T) {
+	tests := []struct {
+		name string
+		env  []string
+		args []string
+	}{
+		// the flag
+		{"flag", nil, []string{"--segment", "1/3"}},
+		// a StatefulSet pod name and replica count from the environment
+		{"env pod name", []string{"LOADCRON_SEGMENT_INDEX=loadcron-1", "LOADCRON_SEGMENT_COUNT=3"}, nil},
+		{"env i/n", []string{"LOADCRON_SEGMENT=1/3"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sim, url := startChatsim(t, chatsim.Faults{})
+			args := append([]string{"run", "--config", "../../config/loadcron.yaml",
+				"--report", filepath.Join(t.TempDir(), "r.json"), "--set", "targets.chat.url=" + url}, tt.args...)
+			code, stdout, stderr := loadcron(t, tt.env, args...)
+			if code != 0 {
+				t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+			}
+			// replica 1 of 3: light 2×4 + medium 3×3 + heavy 7×3 + stress 17×2;
+			// the one-user baseline belongs to replica 0
+			if got := sim.Stats().Received; got != 72 {
+				t.Errorf("chatsim received %d, want replica 1/3's share 72", got)
+			}
+		})
+	}
+	code, _, stderr := loadcron(t, nil, "run", "--config", "../../config/loadcron.yaml", "--segment", "3/3")
+	if code != 2 || !strings.Contains(stderr, "0 ≤ index < count") {
+		t.Errorf("bad segment: exit %d, %s", code, stderr)
+	}
+	code, _, stderr = loadcron(t, nil, "validate", "--config", "../../config/loadcron.yaml", "--set", "suites.chat.scenarios=3")
+	if code != 2 {
+		t.Errorf("bad --set: exit %d, %s", code, stderr)
+	}
+}

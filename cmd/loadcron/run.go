@@ -28,6 +28,8 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	path := fs.String("config", "", "configuration file (required)")
 	suiteName := fs.String("suite", "", "suite to run (default: every suite, in name order)")
 	reportPath := fs.String("report", defaultReportPath, "where to write the JSON report; with several suites, SUITE is inserted before .json")
+	segFlag := fs.String("segment", "", segmentUsage)
+	set := registerSet(fs)
 	var lf logFlags
 	lf.register(fs, "warn") // the console report is the output; logs only for trouble
 	if code, ok := parseFlags(fs, args); !ok {
@@ -38,7 +40,12 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "loadcron run: %v\n", err)
 		return exitUsage
 	}
-	cfg, ok := loadConfig(*path, config.LoadOptions{}, stderr)
+	seg, err := segmentFrom(*segFlag)
+	if err != nil {
+		fmt.Fprintf(stderr, "loadcron run: %v\n", err)
+		return exitUsage
+	}
+	cfg, ok := loadConfig(*path, config.LoadOptions{Overrides: set}, stderr)
 	if !ok {
 		return exitUsage
 	}
@@ -51,7 +58,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	console := &report.Console{W: stdout, Live: logging.IsTerminal(stdout)}
-	r := &runner.Runner{Config: cfg, UserAgent: version.UserAgent(), Logger: log, Console: console}
+	r := &runner.Runner{Config: cfg, UserAgent: version.UserAgent(), Logger: log, Console: console, Segment: seg}
 
 	code := exitOK
 	for _, s := range suites {

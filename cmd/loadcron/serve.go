@@ -14,6 +14,8 @@ import (
 
 // serveFlags are the daemon flags shared by serve and demo.
 type serveFlags struct {
+	segment       string
+	set           setFlags
 	listen        string
 	webConfigFile string
 	nativeHist    bool
@@ -24,6 +26,9 @@ type serveFlags struct {
 
 func (f *serveFlags) overrides() map[string]any {
 	o := map[string]any{}
+	for k, v := range f.set {
+		o[k] = v
+	}
 	if f.listen != "" {
 		o["server.listen_address"] = f.listen
 	}
@@ -44,6 +49,8 @@ func serveCmd(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&f.nativeHist, "metrics.native-histograms", true, "add native histogram buckets to loadcron_request_duration_seconds")
 	fs.BoolVar(&f.pprof, "web.enable-pprof", false, "serve /debug/pprof")
 	fs.BoolVar(&f.runOnStart, "run-on-start", false, "run every suite once at start-up (also server.run_on_start)")
+	fs.StringVar(&f.segment, "segment", "", segmentUsage)
+	f.set = registerSet(fs)
 	f.log.register(fs, "info")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
@@ -67,8 +74,14 @@ func runDaemon(opts daemon.Options, f *serveFlags, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "loadcron: %v\n", err)
 		return exitUsage
 	}
+	seg, err := segmentFrom(f.segment)
+	if err != nil {
+		fmt.Fprintf(stderr, "loadcron: %v\n", err)
+		return exitUsage
+	}
+	opts.Segment = seg
 	opts.Logger = log
-	opts.Env = os.Environ()
+	opts.Env = configEnv()
 	opts.WebConfigFile = f.webConfigFile
 	opts.NativeHistograms = f.nativeHist
 	opts.EnablePprof = f.pprof

@@ -13,10 +13,11 @@ func validateCmd(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("validate", "--config FILE", stderr)
 	path := fs.String("config", "", "configuration file to check (required)")
 	serve := fs.Bool("serve", true, "also require what serve needs (a schedule for every suite)")
+	set := registerSet(fs)
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
-	cfg, ok := loadConfig(*path, config.LoadOptions{RequireSchedule: *serve}, stderr)
+	cfg, ok := loadConfig(*path, config.LoadOptions{RequireSchedule: *serve, Overrides: set}, stderr)
 	if !ok {
 		return exitUsage
 	}

@@ -53,6 +53,8 @@ type Options struct {
 	// WatchInterval is how often the config file is checked for changes.
 	// Default 5s; negative disables watching.
 	WatchInterval time.Duration
+	// Segment is this replica's share of the load (zero: all of it).
+	Segment runner.Segment
 	// NativeHistograms adds native buckets to the latency histogram.
 	NativeHistograms bool
 	// EnablePprof serves /debug/pprof.
@@ -186,7 +188,8 @@ func Run(ctx context.Context, opts Options) error {
 
 	d.ready.Store(true)
 	d.log.Info("loadcron started", "version", version.Version, "listen", ln.Addr().String(),
-		"config", opts.ConfigFile, "suites", len(cfg.Suites), "data_dir", cfg.History.Dir)
+		"config", opts.ConfigFile, "suites", len(cfg.Suites), "data_dir", cfg.History.Dir,
+		"segment", opts.Segment.String())
 	if opts.OnReady != nil {
 		opts.OnReady(ln.Addr().String())
 	}
@@ -242,7 +245,7 @@ func (d *Daemon) runSuite(ctx context.Context, job schedule.Job) {
 		return // removed by a reload while queued
 	}
 	d.metrics.SuiteRunStarted(name)
-	r := &runner.Runner{Config: cfg, UserAgent: version.UserAgent(), Logger: d.log, Metrics: d.metrics}
+	r := &runner.Runner{Config: cfg, UserAgent: version.UserAgent(), Logger: d.log, Metrics: d.metrics, Segment: d.opts.Segment}
 	rep := r.Run(ctx, suite, job.RunID, job.Trigger)
 	d.metrics.SuiteRunFinished(name, string(rep.Status), rep.Passed, rep.FinishedAt)
 	if err := d.history.Add(rep); err != nil {

@@ -24,6 +24,10 @@ type Spec struct {
 	UserAgent string // "loadcron/<version>"
 	Target    *config.Target
 	Scenario  *config.Scenario
+	// UserOffset is added to virtual user indexes (the template's .User):
+	// a replica running a segment of the load numbers its users after
+	// those of the replicas before it.
+	UserOffset int
 }
 
 // Gauge is the part of prometheus.Gauge the engine uses.
@@ -240,7 +244,7 @@ func (e *engine) newWorker(index, conns int) *worker {
 		e:      e,
 		tr:     tr,
 		client: newClient(tr),
-		reqs:   e.plan.forUser(index),
+		reqs:   e.plan.forUser(e.spec.UserOffset + index),
 		rec:    e.hooks.Recorder(index),
 		buf:    make([]byte, 0, 4096),
 	}

@@ -39,6 +39,9 @@ type Runner struct {
 	// ProgressInterval is how often a live console redraws its progress
 	// line. Default 200ms.
 	ProgressInterval time.Duration
+	// Segment is this replica's share of the load (zero: all of it).
+	// Scenarios of which it has no share are left out of its report.
+	Segment Segment
 }
 
 // NewRunID returns a new run id: UTC start time plus 6 random hex digits,
@@ -70,7 +73,12 @@ func (r *Runner) Run(ctx context.Context, suite *config.Suite, runID, trigger st
 	}
 
 	unhealthy := r.healthChecks(ctx, suite, runID, rep, log)
-	for _, sc := range suite.Scenarios {
+	for _, whole := range suite.Scenarios {
+		sc, userOffset, mine := r.Segment.apply(whole)
+		if !mine {
+			log.Info("scenario skipped: this segment has no share of it", "scenario", whole.Name, "segment", r.Segment.String())
+			continue
+		}
 		info := report.InfoFromConfig(sc)
 		scLog := log.With("scenario", sc.Name)
 		var sr report.ScenarioResult
@@ -81,7 +89,7 @@ func (r *Runner) Run(ctx context.Context, suite *config.Suite, runID, trigger st
 		case unhealthy[sc.Target] != "":
 			sr = report.ScenarioFromError(info, unhealthy[sc.Target])
 		default:
-			sr = r.runScenario(ctx, suite, sc, runID, scLog)
+			sr = r.runScenario(ctx, suite, sc, userOffset, runID, scLog)
 			if ctx.Err() != nil {
 				rep.Partial = true
 			}
@@ -147,7 +155,7 @@ func (r *Runner) scenarioMetrics(suite *config.Suite, sc *config.Scenario) *metr
 }
 
 // runScenario runs one scenario and turns its figures into a report entry.
-func (r *Runner) runScenario(ctx context.Context, suite *config.Suite, sc *config.Scenario, runID string, log *slog.Logger) report.ScenarioResult {
+func (r *Runner) runScenario(ctx context.Context, suite *config.Suite, sc *config.Scenario, userOffset int, runID string, log *slog.Logger) report.ScenarioResult {
 	info := report.InfoFromConfig(sc)
 	target := r.Config.Targets[sc.Target]
 	workers := sc.Users
@@ -175,6 +183,7 @@ func (r *Runner) runScenario(ctx context.Context, suite *config.Suite, sc *confi
 	stopProgress := r.showProgress(progress, info.Planned())
 	out, err := loadgen.Run(ctx, &loadgen.Spec{
 		Suite: suite.Name, RunID: runID, UserAgent: r.UserAgent, Target: target, Scenario: sc,
+		UserOffset: userOffset,
 	}, hooks)
 	stopProgress()
 	if err != nil {

@@ -227,3 +227,23 @@ suites:
 		t.Errorf("two: status %s error %q", two.Status, two.Error)
 	}
 }
+
+func TestSegmentsAddUpToTheSuite(t *testing.T) {
+	sim, url := startChatsim(t, chatsim.Faults{})
+	cfg := shippedConfig(t, url)
+	var total int64
+	for i := range 3 {
+		r := &Runner{Config: cfg, Segment: Segment{Index: i, Count: 3}}
+		rep := r.Run(context.Background(), cfg.Suites["chat"], fmt.Sprintf("seg-%d", i), "manual")
+		for _, sr := range rep.TestResults {
+			total += sr.TotalRequests
+		}
+		// the 1-user baseline belongs to replica 0 only
+		if has := rep.TestResults[0].Scenario == "Baseline: Single User"; has != (i == 0) {
+			t.Errorf("replica %d: first scenario %q", i, rep.TestResults[0].Scenario)
+		}
+	}
+	if total != 215 || sim.Stats().Received != 215 {
+		t.Errorf("segments sent %d (chatsim received %d), want the suite's 215", total, sim.Stats().Received)
+	}
+}
