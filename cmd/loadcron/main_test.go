@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/loadcron/loadcron/internal/chatsim"
+	"github.com/loadcron/loadcron/internal/chatsim/chatsimtest"
 )
 
 // binary is the loadcron binary built once for the process tests.
@@ -39,16 +40,7 @@ func TestMain(m *testing.M) {
 // startChatsim runs a fast simulated chat API on loopback for the test.
 func startChatsim(t *testing.T, faults chatsim.Faults) (*chatsim.Server, string) {
 	t.Helper()
-	opts := chatsim.DefaultOptions()
-	opts.UncachedLatency, opts.CachedLatency, opts.Faults = 5*time.Millisecond, time.Millisecond, faults
-	sim := chatsim.New(opts)
-	ctx, cancel := context.WithCancel(context.Background())
-	addr, stop, err := sim.Start(ctx, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); _ = stop() })
-	return sim, "http://" + addr
+	return chatsimtest.Start(t, chatsimtest.WithFaults(faults))
 }
 
 // loadcron runs the binary and returns its exit code, stdout and stderr.
@@ -328,7 +320,10 @@ func TestRunSegmentAndSet(t *testing.T) {
 			args := append([]string{"run", "--config", "../../config/loadcron.yaml",
 				"--report", filepath.Join(t.TempDir(), "r.json"), "--set", "targets.chat.url=" + url}, tt.args...)
 			code, stdout, stderr := loadcron(t, tt.env, args...)
-			if code != 0 {
+			// Without the baseline this replica meets a cold cache, so the
+			// light scenario may miss its cache-hit minimum: 0 or 1 are
+			// both verdicts; 2 would be a usage error.
+			if code != 0 && code != 1 || !strings.Contains(stdout, "Load Testing Summary") {
 				t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 			}
 			// replica 1 of 3: light 2×4 + medium 3×3 + heavy 7×3 + stress 17×2;

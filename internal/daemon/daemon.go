@@ -181,9 +181,11 @@ func Run(ctx context.Context, opts Options) error {
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	bg.Go(func() { d.watchSignals(bgCtx, hup) })
-	bg.Go(func() { d.pruneHistory(bgCtx) })
+	// Add prunes only when a report arrives: prune on a timer too, so
+	// history.max_age holds for suites that no longer run.
+	bg.Go(func() { every(bgCtx, time.Minute, d.history.Prune) })
 	if opts.ConfigData == nil && opts.WatchInterval > 0 {
-		bg.Go(func() { d.watchFile(bgCtx, digest) })
+		bg.Go(func() { every(bgCtx, opts.WatchInterval, d.fileWatcher(digest)) })
 	}
 
 	d.ready.Store(true)
@@ -284,17 +286,16 @@ func (d *Daemon) status() server.Status {
 	return st
 }
 
-// pruneHistory drops reports past history.max_age even for suites that
-// no longer run (Add prunes only when a report arrives).
-func (d *Daemon) pruneHistory(ctx context.Context) {
-	t := time.NewTicker(time.Minute)
+// every calls fn every interval until ctx is done.
+func every(ctx context.Context, interval time.Duration, fn func()) {
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			d.history.Prune()
+			fn()
 		}
 	}
 }

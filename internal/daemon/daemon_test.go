@@ -23,6 +23,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/loadcron/loadcron/internal/chatsim"
+	"github.com/loadcron/loadcron/internal/chatsim/chatsimtest"
 	"github.com/loadcron/loadcron/internal/report"
 )
 
@@ -31,16 +32,9 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // startChatsim runs a simulated chat API on loopback.
 func startChatsim(t *testing.T, latency time.Duration) (*chatsim.Server, string) {
 	t.Helper()
-	opts := chatsim.DefaultOptions()
-	opts.UncachedLatency, opts.CachedLatency, opts.Seed = latency, latency/5+time.Millisecond, 1
-	sim := chatsim.New(opts)
-	ctx, cancel := context.WithCancel(context.Background())
-	addr, stop, err := sim.Start(ctx, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); _ = stop() })
-	return sim, "http://" + addr
+	opts := chatsimtest.Options()
+	opts.UncachedLatency, opts.CachedLatency = latency, latency/5+time.Millisecond
+	return chatsimtest.Start(t, opts)
 }
 
 // suiteYAML is a two-scenario suite against url on schedule.

@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"context"
-
 	"github.com/loadcron/loadcron/internal/config"
 	"github.com/loadcron/loadcron/internal/schedule"
 )
@@ -105,21 +103,15 @@ func sortedSuites(cfg *config.Config) []string {
 	return names
 }
 
-// watchFile reloads when the config file's content changes. It polls
-// rather than using inotify: editors and Kubernetes ConfigMaps replace the
-// file (a new inode), which ends an inotify watch for good.
-func (d *Daemon) watchFile(ctx context.Context, last []byte) {
-	t := time.NewTicker(d.opts.WatchInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+// fileWatcher returns a check that reloads when the config file's content
+// differs from the last one seen (initially last). It polls rather than
+// using inotify: editors and Kubernetes ConfigMaps replace the file (a new
+// inode), which ends an inotify watch for good.
+func (d *Daemon) fileWatcher(last []byte) func() {
+	return func() {
 		cur := fileDigest(d.opts.ConfigFile)
 		if cur == nil || bytes.Equal(cur, last) {
-			continue // missing for a moment while being replaced, or unchanged
+			return // missing for a moment while being replaced, or unchanged
 		}
 		last = cur
 		d.log.Info("config file changed: reloading", "file", d.opts.ConfigFile)

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/loadcron/loadcron/internal/chatsim"
+	"github.com/loadcron/loadcron/internal/chatsim/chatsimtest"
 	"github.com/loadcron/loadcron/internal/daemon"
 )
 
@@ -30,21 +30,13 @@ var prometheusNames = []string{"up", "scrape_duration_seconds", "scrape_samples_
 // running loadcron sees.
 func liveNames(t *testing.T) map[string]bool {
 	t.Helper()
-	simCtx, stopSim := context.WithCancel(context.Background())
-	defer stopSim()
-	opts := chatsim.DefaultOptions()
-	opts.UncachedLatency, opts.CachedLatency = 2*time.Millisecond, time.Millisecond
-	simAddr, stop, err := chatsim.New(opts).Start(simCtx, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stop()
+	_, simURL := chatsimtest.Start(t, chatsimtest.Options())
 
 	dir := t.TempDir()
 	file := filepath.Join(dir, "loadcron.yaml")
 	cfg := fmt.Sprintf(`
 targets:
-  chat: {url: "http://%s", cost_per_uncached_request: 0.06}
+  chat: {url: "%s", cost_per_uncached_request: 0.06}
 suites:
   chat:
     schedule: "0 0 1 1 *"
@@ -57,7 +49,7 @@ suites:
         thresholds: {min_success_rate: 0.95, max_avg_latency: 3s, max_p95_latency: 5s, max_p99_latency: 10s, min_cache_hit_rate: 0.5}
 server: {run_on_start: true}
 history: {dir: %q}
-`, simAddr, filepath.Join(dir, "data"))
+`, simURL, filepath.Join(dir, "data"))
 	if err := os.WriteFile(file, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/loadcron/loadcron/internal/chatsim"
+	"github.com/loadcron/loadcron/internal/chatsim/chatsimtest"
 	"github.com/loadcron/loadcron/internal/config"
 	"github.com/loadcron/loadcron/internal/report"
 	"github.com/loadcron/loadcron/internal/stats"
@@ -25,17 +26,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // startChatsim runs a fast simulated chat API on loopback.
 func startChatsim(t *testing.T, faults chatsim.Faults) (*chatsim.Server, string) {
 	t.Helper()
-	opts := chatsim.DefaultOptions()
-	opts.UncachedLatency, opts.CachedLatency, opts.Seed = 5*time.Millisecond, time.Millisecond, 1
-	opts.Faults = faults
-	sim := chatsim.New(opts)
-	ctx, cancel := context.WithCancel(context.Background())
-	addr, stop, err := sim.Start(ctx, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); _ = stop() })
-	return sim, "http://" + addr
+	return chatsimtest.Start(t, chatsimtest.WithFaults(faults))
 }
 
 // shippedConfig loads config/loadcron.yaml pointed at url.
