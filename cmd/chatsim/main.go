@@ -14,17 +14,26 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/loadcron/loadcron/internal/chatsim"
+	"github.com/redis/go-redis/v9"
 )
 
 // DefaultListen is the guide's port for its chat API.
 const DefaultListen = "127.0.0.1:8003"
 
+// EnvRedisPassword names the environment variable holding the Redis
+// password: a flag would show it in ps and shell history.
+const EnvRedisPassword = "CHATSIM_REDIS_PASSWORD"
+
+// redisPingTimeout bounds the start-up check that Redis answers.
+const redisPingTimeout = 3 * time.Second
+
 // Exit codes.
 const (
 	exitOK    = 0
-	exitError = 1 // could not listen or serve
+	exitError = 1 // could not reach Redis, listen or serve
 	exitUsage = 2 // bad flags
 )
 
@@ -40,6 +49,10 @@ type config struct {
 	listen   string
 	logLevel slog.Level
 	opts     chatsim.Options
+	// redis.Addr empty: the in-memory cache. The password is not here
+	// (run reads it from the environment) so that printing a config
+	// cannot show it.
+	redis chatsim.RedisOptions
 }
 
 // parseFlags turns the arguments into a config. It returns flag.ErrHelp for
@@ -69,6 +82,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&o.Faults.Unhealthy, "unhealthy", o.Faults.Unhealthy, "fault: GET /health answers 503")
 	fs.Uint64Var(&o.Seed, "seed", o.Seed, "seed for jitter and fault draws (0 = random)")
 	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "log `LEVEL`: debug, info, warn or error")
+	fs.StringVar(&c.redis.Addr, "redis-addr", "", "cache replies in Redis at `HOST:PORT` (empty = in memory); password from $"+EnvRedisPassword)
+	fs.IntVar(&c.redis.DB, "redis-db", 0, "Redis logical database (with --redis-addr)")
+	fs.StringVar(&c.redis.Prefix, "redis-prefix", chatsim.DefaultRedisPrefix, "prefix of chatsim's Redis keys; reset deletes only these (with --redis-addr)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -78,7 +94,15 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if err := c.opts.Validate(); err != nil {
 		return c, err
 	}
-	return c, nil
+	if c.redis.Addr == "" {
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if set["redis-db"] || set["redis-prefix"] {
+			return c, errors.New("--redis-db and --redis-prefix need --redis-addr")
+		}
+		return c, nil
+	}
+	return c, c.redis.Validate()
 }
 
 // run serves until ctx is canceled and returns the exit code.
@@ -94,6 +118,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: c.logLevel}))
 	c.opts.Logger = logger
 
+	cacheKind := "memory"
+	if c.redis.Addr != "" {
+		ro := c.redis
+		ro.Password = os.Getenv(EnvRedisPassword)
+		rc, err := openRedis(ctx, ro, logger)
+		if err != nil {
+			logger.Error("redis unreachable", "redis", ro, "err", err)
+			return exitError
+		}
+		defer rc.Close()
+		c.opts.Cache, cacheKind = rc, "redis"
+	}
+
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", c.listen)
 	if err != nil {
@@ -101,7 +138,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitError
 	}
 	fmt.Fprintf(stdout, "chatsim listening on http://%s\n", ln.Addr())
-	logger.Info("starting", "addr", ln.Addr().String(),
+	logger.Info("starting", "addr", ln.Addr().String(), "cache", cacheKind,
 		"uncached_latency", c.opts.UncachedLatency.String(), "cached_latency", c.opts.CachedLatency.String(),
 		"jitter", c.opts.Jitter, "max_concurrent", c.opts.MaxConcurrent, "queue", c.opts.Queue,
 		"cache_ttl", c.opts.CacheTTL.String(), "context_turns", c.opts.ContextTurns,
@@ -113,4 +150,31 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitError
 	}
 	return exitOK
+}
+
+// openRedis connects the Redis cache and checks with PING that it answers,
+// within redisPingTimeout. go-redis's own messages (failed dials while
+// Redis is down) go to logger at warn level instead of plain text on
+// stderr; they carry no password.
+func openRedis(ctx context.Context, o chatsim.RedisOptions, logger *slog.Logger) (*chatsim.RedisCache, error) {
+	redis.SetLogger(redisLogger{logger.With("component", "go-redis")})
+	rc, err := chatsim.NewRedisCache(o)
+	if err != nil {
+		return nil, err
+	}
+	pctx, cancel := context.WithTimeout(ctx, redisPingTimeout)
+	defer cancel()
+	if err := rc.Ping(pctx); err != nil {
+		return nil, errors.Join(err, rc.Close())
+	}
+	logger.Info("redis cache ready", "redis", o)
+	return rc, nil
+}
+
+// redisLogger adapts slog to go-redis's process-wide logger.
+type redisLogger struct{ l *slog.Logger }
+
+// Printf implements go-redis's internal.Logging.
+func (r redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	r.l.WarnContext(ctx, fmt.Sprintf(format, v...))
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"strings"
 	"sync"
@@ -60,11 +61,8 @@ type RedisCache struct {
 // NewRedisCache returns a RedisCache for opts. It does not connect: the
 // first call (use Ping at start-up) does. It fails only on bad options.
 func NewRedisCache(opts RedisOptions) (*RedisCache, error) {
-	if _, _, err := net.SplitHostPort(opts.Addr); err != nil {
-		return nil, fmt.Errorf("redis cache: address %q: want HOST:PORT: %w", opts.Addr, err)
-	}
-	if opts.DB < 0 {
-		return nil, fmt.Errorf("redis cache: db must be ≥ 0, got %d", opts.DB)
+	if err := opts.Validate(); err != nil {
+		return nil, err
 	}
 	if opts.Prefix == "" {
 		opts.Prefix = DefaultRedisPrefix
@@ -97,6 +95,24 @@ func NewRedisCache(opts RedisOptions) (*RedisCache, error) {
 		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
 	})
 	return &RedisCache{rdb: rdb, prefix: opts.Prefix, addr: opts.Addr}, nil
+}
+
+// Validate reports a missing or malformed address and a negative database.
+func (o RedisOptions) Validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(o.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("redis address %q: want HOST:PORT: %w", o.Addr, err))
+	}
+	if o.DB < 0 {
+		errs = append(errs, fmt.Errorf("redis db: must be ≥ 0, got %d", o.DB))
+	}
+	return errors.Join(errs...)
+}
+
+// LogValue implements slog.LogValuer without the password.
+func (o RedisOptions) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("addr", o.Addr), slog.Int("db", o.DB),
+		slog.String("prefix", o.Prefix), slog.Bool("auth", o.Password != ""))
 }
 
 // Prefix returns the prefix of every key this cache writes.
