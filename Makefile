@@ -43,3 +43,33 @@ bench:
 
 clean:
 	rm -rf bin data
+
+## --- deploy/ (see deploy/README.md) ---
+IMAGE   ?= loadcron:dev
+COMPOSE := docker compose -f deploy/compose/compose.yaml
+
+.PHONY: kube-gen kube-check kube-build docker-build compose-up compose-down
+
+## kube-gen: regenerate deploy/kubernetes/base's PrometheusRule (from
+## alerts/) and dashboard copies (from dashboards/); commit the result
+kube-gen:
+	$(GO) run ./deploy/kubernetes/gen
+
+## kube-check: fail when those generated files are stale (go test ./deploy/... checks it too)
+kube-check:
+	$(GO) run ./deploy/kubernetes/gen -check
+
+## kube-build: print the demo overlay's manifests (needs kubectl)
+kube-build:
+	kubectl kustomize deploy/kubernetes/demo
+
+## docker-build: the loadcron+chatsim image (needs Docker)
+docker-build:
+	docker build -f deploy/Dockerfile -t $(IMAGE) --build-arg VERSION=$(VERSION) --build-arg REVISION=$(REVISION) .
+
+## compose-up / compose-down: the whole monitoring stack on this host (needs Docker)
+compose-up:
+	$(COMPOSE) up -d --build
+
+compose-down:
+	$(COMPOSE) down
