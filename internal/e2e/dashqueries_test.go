@@ -1,0 +1,127 @@
+package e2e
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/loadcron/loadcron/internal/promqlcheck"
+)
+
+// mayBeEmpty lists dashboard queries that may return nothing in a healthy
+// stack, by a substring of the query, with the reason; fix says how the
+// dashboard should change (an entry with a fix is a known defect, to be
+// removed here once the dashboard is fixed).
+var mayBeEmpty = []struct{ query, reason, fix string }{
+	// Annotation "Failed runs" marks failed runs only.
+	{`== 0) and changes(`, "an annotation of failed runs", ""},
+}
+
+// dashboardVars are the template-variable values the queries are run
+// with: Grafana's "All" (.*), and one concrete selection of each.
+func dashboardVars(instance string) []map[string]string {
+	return []map[string]string{
+		{"instance": ".*", "suite": ".*", "scenario": ".*", "target": ".*"},
+		{"instance": instance, "suite": e2eSuite, "scenario": "single", "target": e2eTarget},
+	}
+}
+
+// expandVars replaces the dashboards' own variables ($instance, …) by
+// vars, then the interval variables by promqlcheck.Substitute.
+func expandVars(q string, vars map[string]string) string {
+	for name, v := range vars {
+		q = strings.ReplaceAll(q, "${"+name+"}", v)
+		q = strings.ReplaceAll(q, "$"+name, v)
+	}
+	return promqlcheck.Substitute(q)
+}
+
+// checkDashboardQueries runs every PromQL query of dashboards/*.json
+// against prom — panels as instant queries, annotations over the last
+// two minutes — and fails for each that returns no data, unless listed in
+// mayBeEmpty. Results made only of NaN (a quantile of an empty
+// histogram) are data, and logged.
+func checkDashboardQueries(t *testing.T, prom, instance string) {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(moduleRoot, "dashboards", "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no dashboards: %v", err)
+	}
+	total, empty := 0, 0
+	for _, f := range files {
+		exprs, err := promqlcheck.FromDashboard(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range exprs {
+			for _, vars := range dashboardVars(instance) {
+				total++
+				q := expandVars(e.Query, vars)
+				// Grafana evaluates annotations over the dashboard's time
+				// range, panels here at the current instant.
+				rangeQuery := strings.Contains(e.Source, ": annotation ")
+				n, nan, err := countSeries(prom, q, rangeQuery)
+				switch {
+				case err != nil:
+					t.Errorf("%s: %v", e.Source, err)
+				case n == 0 && allowedEmpty(e.Query) != "":
+					empty++
+					t.Logf("no data, accepted (%s): %s\n  %s", allowedEmpty(e.Query), e.Source, q)
+				case n == 0:
+					t.Errorf("no data in a healthy stack: %s\n  %s", e.Source, q)
+				case nan == n:
+					t.Logf("only NaN (an empty histogram's quantile): %s (scenario=%s)", e.Source, vars["scenario"])
+				}
+			}
+		}
+	}
+	t.Logf("dashboard queries: %d run, %d accepted as empty", total, empty)
+}
+
+// allowedEmpty returns why q may be empty ("" if it may not).
+func allowedEmpty(q string) string {
+	for _, m := range mayBeEmpty {
+		if strings.Contains(q, m.query) {
+			if m.fix != "" {
+				return m.reason + "; KNOWN DASHBOARD DEFECT, fix: " + m.fix
+			}
+			return m.reason
+		}
+	}
+	return ""
+}
+
+// countSeries runs q, as an instant query or over the last 2 minutes, and
+// returns how many series (or 1 for a scalar) it returned, and how many of
+// them are NaN.
+func countSeries(prom, q string, overRange bool) (n, nan int, err error) {
+	var r promResult
+	if overRange {
+		r, err = promQueryRange(prom, q, 2*time.Minute)
+	} else {
+		r, err = promQuery(prom, q)
+	}
+	if err != nil {
+		return 0, 0, err
+	}
+	switch r.ResultType {
+	case "scalar", "string":
+		return 1, 0, nil
+	case "matrix":
+		var m []json.RawMessage
+		err = json.Unmarshal(r.Result, &m)
+		return len(m), 0, err
+	}
+	var v []promSample
+	if err := json.Unmarshal(r.Result, &v); err != nil {
+		return 0, 0, err
+	}
+	for _, s := range v {
+		if s.value() == "NaN" {
+			nan++
+		}
+	}
+	return len(v), nan, nil
+}

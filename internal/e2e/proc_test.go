@@ -1,0 +1,240 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+// moduleRoot is the repository root, relative to this package's directory
+// (where go test runs the test binary).
+const moduleRoot = "../.."
+
+var (
+	buildOnce sync.Once
+	buildDir  string
+	buildErr  error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		_ = os.RemoveAll(buildDir)
+	}
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintf(os.Stderr, "goleak: %v\n", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// skipUnlessE2E skips under -short: the end-to-end tests start real
+// processes and take minutes.
+func skipUnlessE2E(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("end-to-end test: skipped with -short")
+	}
+}
+
+// tool returns the path of an external command from the Debian packages
+// prometheus and prometheus-alertmanager. Without it the test is skipped on
+// a workstation but fails in CI (env CI set), where .ci/install-tools must
+// have installed it.
+func tool(t *testing.T, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err == nil {
+		return p
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%s not on PATH: run .ci/install-tools (Debian packages prometheus and prometheus-alertmanager)", name)
+	}
+	t.Skipf("%s not on PATH (run .ci/install-tools); skipping the end-to-end test", name)
+	return ""
+}
+
+// binaries builds loadcron and chatsim once per test binary and returns
+// the directory holding them.
+func binaries(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		buildDir, buildErr = os.MkdirTemp("", "loadcron-e2e-bin-")
+		if buildErr != nil {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, "go", "build", "-o", buildDir+string(filepath.Separator),
+			"./cmd/loadcron", "./cmd/chatsim")
+		cmd.Dir = moduleRoot
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Run(); err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out.String())
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return buildDir
+}
+
+// freeAddr returns a loopback address with a port that was free a moment
+// ago, for processes that must be told their port up front.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	if err := ln.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return addr
+}
+
+// proc is a child process in its own process group, logging to a file.
+type proc struct {
+	name string
+	dir  string
+	cmd  *exec.Cmd
+	log  string
+	done chan struct{} // closed when the process has exited
+}
+
+// startProc starts bin with args, its output in dir/name.log. The test's
+// cleanup stops it (SIGTERM to the group, SIGKILL after 10s) and, when the
+// test failed, prints the end of its log.
+func startProc(t *testing.T, dir, name, bin string, args ...string) *proc {
+	t.Helper()
+	logPath := filepath.Join(dir, name+".log")
+	f, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = f, f
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		f.Close()
+		t.Fatalf("start %s: %v", name, err)
+	}
+	p := &proc{name: name, dir: dir, cmd: cmd, log: logPath, done: make(chan struct{})}
+	go func() {
+		_ = cmd.Wait()
+		f.Close()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		p.stop(t)
+		if t.Failed() {
+			t.Logf("--- end of %s log (%s) ---\n%s", name, logPath, tail(logPath, 40))
+		}
+	})
+	return p
+}
+
+// stop ends the process group and waits for the process to exit.
+func (p *proc) stop(t *testing.T) {
+	t.Helper()
+	select {
+	case <-p.done:
+		return
+	default:
+	}
+	pgid := p.cmd.Process.Pid
+	_ = syscall.Kill(-pgid, syscall.SIGTERM)
+	select {
+	case <-p.done:
+		return
+	case <-time.After(10 * time.Second):
+	}
+	t.Errorf("%s did not stop within 10s of SIGTERM; killing it", p.name)
+	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	<-p.done
+}
+
+// restart starts the same command again (after stop), logging to the same
+// file.
+func (p *proc) restart(t *testing.T) *proc {
+	t.Helper()
+	return startProc(t, p.dir, p.name, p.cmd.Path, p.cmd.Args[1:]...)
+}
+
+// exited reports whether the process has ended, with its exit code.
+func (p *proc) exited() (bool, int) {
+	select {
+	case <-p.done:
+		return true, p.cmd.ProcessState.ExitCode()
+	default:
+		return false, 0
+	}
+}
+
+// tail returns the last n lines of the file at path.
+func tail(path string, n int) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error()
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// eventually polls cond every 250ms until it returns true, failing the
+// test with cond's last explanation when timeout passes first.
+func eventually(t *testing.T, timeout time.Duration, what string, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	start := time.Now()
+	for {
+		ok, why := cond()
+		if ok {
+			t.Logf("%s: after %s", what, time.Since(start).Round(100*time.Millisecond))
+			return
+		}
+		select {
+		case <-deadline.C:
+			t.Fatalf("timed out after %s waiting for %s; last: %s", timeout, what, why)
+		case <-tick.C:
+		}
+	}
+}
+
+// waitReady waits until GET url answers 200, failing early if p exits.
+func waitReady(t *testing.T, p *proc, url string) {
+	t.Helper()
+	eventually(t, 60*time.Second, p.name+" ready", func() (bool, string) {
+		if done, code := p.exited(); done {
+			t.Fatalf("%s exited with code %d before it was ready:\n%s", p.name, code, tail(p.log, 40))
+		}
+		code, _, err := httpDo("GET", url, nil)
+		if err != nil {
+			return false, err.Error()
+		}
+		return code == 200, "status " + strconv.Itoa(code)
+	})
+}

@@ -1,0 +1,245 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// alertmanagerConfig is the shipped example routing the e2e runs with.
+const alertmanagerConfig = "deploy/alertmanager/alertmanager.yml"
+
+// writeFile writes text to dir/name and returns the path.
+func writeFile(t *testing.T, dir, name, text string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// chatsimProc is a chatsim process; restart brings it back on the same
+// address.
+type chatsimProc struct {
+	*proc
+	t    *testing.T
+	dir  string
+	bin  string
+	addr string
+	args []string
+}
+
+func startChatsim(t *testing.T, dir, bin string, args ...string) *chatsimProc {
+	t.Helper()
+	c := &chatsimProc{t: t, dir: dir, bin: bin, addr: freeAddr(t), args: args}
+	c.start()
+	return c
+}
+
+func (c *chatsimProc) start() {
+	c.t.Helper()
+	args := append([]string{"--listen", c.addr, "--seed", "1"}, c.args...)
+	c.proc = startProc(c.t, c.dir, "chatsim", c.bin, args...)
+	waitReady(c.t, c.proc, c.url()+"/health")
+}
+
+func (c *chatsimProc) url() string { return "http://" + c.addr }
+
+// faults applies a partial update of the faults in force.
+func (c *chatsimProc) faults(body string) {
+	c.t.Helper()
+	mustDo(c.t, "PUT", c.url()+"/admin/faults", body)
+}
+
+// reset clears the faults, counters and cache.
+func (c *chatsimProc) reset() {
+	c.t.Helper()
+	mustDo(c.t, "POST", c.url()+"/admin/reset", "")
+}
+
+// warm puts the replies to queries in chatsim's cache, so that every
+// request of the next runs is a hit.
+func (c *chatsimProc) warm(queries []string) {
+	c.t.Helper()
+	for _, q := range queries {
+		b, _ := json.Marshal(map[string]string{"message": q})
+		mustDo(c.t, "POST", c.url()+"/api/chat", string(b))
+	}
+}
+
+func (c *chatsimProc) stats() chatsimStats {
+	c.t.Helper()
+	var s chatsimStats
+	if err := getJSON(c.url()+"/admin/stats", &s); err != nil {
+		c.t.Fatal(err)
+	}
+	return s
+}
+
+// startLoadcron runs `loadcron serve` with config text (in
+// dir/name/loadcron.yaml), extra flags and a data directory of its own,
+// and waits until it is ready. It returns the process and its address.
+func startLoadcron(t *testing.T, dir, bin, name, config string, flags ...string) (*proc, string) {
+	t.Helper()
+	sub := filepath.Join(dir, name)
+	if err := os.MkdirAll(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfg := writeFile(t, sub, "loadcron.yaml", config)
+	addr := freeAddr(t)
+	args := append([]string{"serve", "--config", cfg, "--web.listen-address", addr,
+		"--data-dir", filepath.Join(sub, "data"), "--log.format", "json"}, flags...)
+	p := startProc(t, dir, name, bin, args...)
+	waitReady(t, p, "http://"+addr+"/-/ready")
+	return p, addr
+}
+
+// promConfig is a Prometheus configuration scraping targets every second
+// as job "loadcron", evaluating rules every second.
+func promConfig(targets []string, ruleFiles []string, alertmanager string) string {
+	var b strings.Builder
+	b.WriteString("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n")
+	if len(ruleFiles) > 0 {
+		b.WriteString("rule_files:\n")
+		for _, f := range ruleFiles {
+			fmt.Fprintf(&b, "  - %q\n", f)
+		}
+	}
+	if alertmanager != "" {
+		fmt.Fprintf(&b, "alerting:\n  alertmanagers:\n    - static_configs:\n        - targets: [%q]\n", alertmanager)
+	}
+	b.WriteString("scrape_configs:\n  - job_name: loadcron\n    static_configs:\n      - targets:\n")
+	for _, tg := range targets {
+		fmt.Fprintf(&b, "          - %q\n", tg)
+	}
+	return b.String()
+}
+
+// startPrometheus runs the Debian prometheus binary with config text and
+// a TSDB in dir, and returns its base URL once it is ready.
+func startPrometheus(t *testing.T, dir, config string) string {
+	t.Helper()
+	bin := tool(t, "prometheus")
+	cfg := writeFile(t, dir, "prometheus.yml", config)
+	addr := freeAddr(t)
+	p := startProc(t, dir, "prometheus", bin,
+		"--config.file="+cfg,
+		"--web.listen-address="+addr,
+		"--storage.tsdb.path="+filepath.Join(dir, "tsdb"),
+		// Re-send firing alerts often, so that Alertmanager's copy of
+		// a firing alert expires soon after Prometheus forgets it.
+		"--rules.alert.resend-delay=2s",
+		"--log.level=warn")
+	base := "http://" + addr
+	waitReady(t, p, base+"/-/ready")
+	return base
+}
+
+// webhook records the notifications Alertmanager delivers, by receiver.
+type webhook struct {
+	srv *httptest.Server
+	mu  sync.Mutex
+	got map[string]map[string]bool // receiver → "status alertname" seen
+}
+
+func newWebhook(t *testing.T) *webhook {
+	w := &webhook{got: map[string]map[string]bool{}}
+	w.srv = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		var n struct {
+			Receiver string `json:"receiver"`
+			Alerts   []struct {
+				Status string            `json:"status"`
+				Labels map[string]string `json:"labels"`
+			} `json:"alerts"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&n); err != nil {
+			http.Error(rw, err.Error(), http.StatusBadRequest)
+			return
+		}
+		w.mu.Lock()
+		if w.got[n.Receiver] == nil {
+			w.got[n.Receiver] = map[string]bool{}
+		}
+		for _, a := range n.Alerts {
+			w.got[n.Receiver][a.Status+" "+a.Labels["alertname"]] = true
+		}
+		w.mu.Unlock()
+	}))
+	t.Cleanup(w.srv.Close)
+	return w
+}
+
+// seen reports whether receiver was notified of alertname with status
+// (firing or resolved).
+func (w *webhook) seen(receiver, status, alertname string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.got[receiver][status+" "+alertname]
+}
+
+// amConfigFromShipped turns the shipped Alertmanager example into the
+// e2e's: the same routing tree and inhibit rules, group timings of a
+// second, and every receiver replaced by a webhook to hook.
+func amConfigFromShipped(t *testing.T, hook string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(moduleRoot, alertmanagerConfig))
+	if err != nil {
+		t.Fatalf("the e2e routes with the shipped example: %v", err)
+	}
+	var cfg map[string]any
+	if err := yaml.Unmarshal(b, &cfg); err != nil {
+		t.Fatalf("%s: %v", alertmanagerConfig, err)
+	}
+	route, ok := cfg["route"].(map[string]any)
+	if !ok {
+		t.Fatalf("%s: no route", alertmanagerConfig)
+	}
+	route["group_wait"], route["group_interval"] = "1s", "1s"
+	receivers, ok := cfg["receivers"].([]any)
+	if !ok || len(receivers) == 0 {
+		t.Fatalf("%s: no receivers", alertmanagerConfig)
+	}
+	for i, r := range receivers {
+		name := r.(map[string]any)["name"]
+		receivers[i] = map[string]any{
+			"name":            name,
+			"webhook_configs": []any{map[string]any{"url": hook, "send_resolved": true}},
+		}
+	}
+	out, err := yaml.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
+}
+
+// startAlertmanager runs the Debian Alertmanager with config text, no
+// cluster port and its storage in dir, and returns its base URL.
+func startAlertmanager(t *testing.T, dir, config string) string {
+	t.Helper()
+	bin := tool(t, "prometheus-alertmanager")
+	cfg := writeFile(t, dir, "alertmanager.yml", config)
+	addr := freeAddr(t)
+	sub := filepath.Join(dir, "alertmanager")
+	if err := os.MkdirAll(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p := startProc(t, dir, "alertmanager", bin,
+		"--config.file="+cfg,
+		"--storage.path="+sub,
+		"--web.listen-address="+addr,
+		"--cluster.listen-address=",
+		"--log.level=warn")
+	base := "http://" + addr
+	waitReady(t, p, base+"/-/ready")
+	return base
+}
