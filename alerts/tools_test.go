@@ -3,27 +3,14 @@ package alerts
 import (
 	"bytes"
 	"context"
-	"os"
+	"github.com/loadcron/loadcron/internal/testtools"
 	"os/exec"
 	"testing"
 	"time"
 )
 
-// tool returns the path of a Prometheus command-line tool. Without it the
-// test is skipped on a workstation but fails in CI (env CI set), where
-// .ci/install-tools must have installed it.
-func tool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err == nil {
-		return p
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s not on PATH: run .ci/install-tools (Debian packages prometheus and prometheus-alertmanager)", name)
-	}
-	t.Skipf("%s not on PATH (run .ci/install-tools); skipping", name)
-	return ""
-}
+// tool returns the path of an external program (see testtools.Need).
+func tool(t *testing.T, name string) string { return testtools.Need(t, name) }
 
 // run runs the tool with args and returns its combined output, failing the
 // test on a non-zero exit.

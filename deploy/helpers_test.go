@@ -3,6 +3,7 @@ package deploy
 import (
 	"bytes"
 	"context"
+	"github.com/loadcron/loadcron/internal/testtools"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,21 +17,8 @@ import (
 // repoRoot is the repository root seen from this package's directory.
 const repoRoot = ".."
 
-// tool returns the path of a command-line tool the checks need. Without it
-// the test is skipped on a workstation but fails in CI (env CI set), where
-// .ci/install-tools must have installed it.
-func tool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err == nil {
-		return p
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s not on PATH: run .ci/install-tools", name)
-	}
-	t.Skipf("%s not on PATH (run .ci/install-tools); skipping", name)
-	return ""
-}
+// tool returns the path of an external program (see testtools.Need).
+func tool(t *testing.T, name string) string { return testtools.Need(t, name) }
 
 // runCmd runs name with args in dir (the current one when empty) and
 // returns its combined output and error, bounded by timeout.

@@ -25,6 +25,7 @@ import (
 	"github.com/loadcron/loadcron/internal/chatsim"
 	"github.com/loadcron/loadcron/internal/chatsim/chatsimtest"
 	"github.com/loadcron/loadcron/internal/report"
+	"github.com/loadcron/loadcron/internal/testtools"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -568,13 +569,7 @@ func TestSIGHUPReload(t *testing.T) {
 }
 
 func TestPromtoolCheckMetricsOnLiveScrape(t *testing.T) {
-	promtool, err := exec.LookPath("promtool")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("promtool not on PATH: run .ci/install-tools")
-		}
-		t.Skip("promtool not on PATH (run .ci/install-tools)")
-	}
+	promtool := testtools.Need(t, "promtool")
 	_, url := startChatsim(t, 5*time.Millisecond)
 	d := start(t, t.TempDir(), suiteYAML(url, "0 0 1 1 *", "server: {run_on_start: true}\n"))
 	waitFor(t, "one run", func() bool { return len(runs(t, d.addr)) >= 1 })

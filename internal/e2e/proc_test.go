@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/loadcron/loadcron/internal/testtools"
 	"net"
 	"os"
 	"os/exec"
@@ -51,22 +52,8 @@ func skipUnlessE2E(t *testing.T) {
 	}
 }
 
-// tool returns the path of an external command from the Debian packages
-// prometheus and prometheus-alertmanager. Without it the test is skipped on
-// a workstation but fails in CI (env CI set), where .ci/install-tools must
-// have installed it.
-func tool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err == nil {
-		return p
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s not on PATH: run .ci/install-tools (Debian packages prometheus and prometheus-alertmanager)", name)
-	}
-	t.Skipf("%s not on PATH (run .ci/install-tools); skipping the end-to-end test", name)
-	return ""
-}
+// tool returns the path of an external program (see testtools.Need).
+func tool(t *testing.T, name string) string { return testtools.Need(t, name) }
 
 // binaries builds loadcron and chatsim once per test binary and returns
 // the directory holding them.

@@ -2,7 +2,7 @@ package metrics
 
 import (
 	"bytes"
-	"os"
+	"github.com/loadcron/loadcron/internal/testtools"
 	"os/exec"
 	"slices"
 	"strings"
@@ -118,13 +118,7 @@ func TestLint(t *testing.T) {
 // TestPromtoolCheckMetrics runs the real `promtool check metrics` on the
 // text exposition, as SPEC §5 requires.
 func TestPromtoolCheckMetrics(t *testing.T) {
-	promtool, err := exec.LookPath("promtool")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("promtool not on PATH in CI: %v", err)
-		}
-		t.Skipf("promtool not on PATH (%v); install the prometheus package to run this check", err)
-	}
+	promtool := testtools.Need(t, "promtool")
 	m, reg := newTestMetrics(t, Options{NativeHistograms: true})
 	typicalSequence(m)
 	// The daemon also exports the runtime collectors next to ours.

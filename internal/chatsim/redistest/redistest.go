@@ -9,8 +9,8 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"github.com/loadcron/loadcron/internal/testtools"
 	"net"
-	"os"
 	"os/exec"
 	"runtime"
 	"strconv"
@@ -49,12 +49,7 @@ type process struct {
 // answers, and kills it when the test ends.
 func Start(t testing.TB, args ...string) *Server {
 	t.Helper()
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("redis-server not on PATH (%v): CI must install the Debian package redis-server; run .ci/install-tools", err)
-		}
-		t.Skipf("redis-server not on PATH (%v); run .ci/install-tools (Debian package redis-server) to run this test", err)
-	}
+	testtools.Need(t, "redis-server")
 	s := &Server{t: t, args: args, dir: t.TempDir()}
 	t.Cleanup(s.Kill)
 	// Another process may take the port between our probe and

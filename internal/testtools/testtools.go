@@ -1,0 +1,27 @@
+// Package testtools finds the external programs tests talk to (promtool,
+// prometheus, prometheus-alertmanager, amtool, redis-server), installed by
+// .ci/install-tools.
+package testtools
+
+import (
+	"os"
+	"os/exec"
+	"testing"
+)
+
+// Need returns the path of the program name. Without it the test is
+// skipped on a workstation but fails in CI (env CI set), where
+// .ci/install-tools must have installed it: a green CI never hides a
+// missing install step.
+func Need(t testing.TB, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err == nil {
+		return p
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%s not on PATH: run .ci/install-tools", name)
+	}
+	t.Skipf("%s not on PATH (run .ci/install-tools); skipping", name)
+	return ""
+}
