@@ -91,6 +91,24 @@ func TestErrorKinds(t *testing.T) {
 	mux.HandleFunc("/404", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "no", 404) })
 	mux.HandleFunc("/500", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "boom", 500) })
 	mux.HandleFunc("/big", func(w http.ResponseWriter, r *http.Request) { w.Write(make([]byte, 4096)) })
+	mux.HandleFunc("/garbage", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("\x00\xff{{{\"cached\":tru")) })
+	// /reset closes the connection without answering.
+	mux.HandleFunc("/reset", func(w http.ResponseWriter, r *http.Request) {
+		conn, _, err := http.NewResponseController(w).Hijack()
+		if err == nil {
+			conn.Close()
+		}
+	})
+	// /cut promises 1000 bytes, sends 10 and closes.
+	mux.HandleFunc("/cut", func(w http.ResponseWriter, r *http.Request) {
+		conn, buf, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		buf.WriteString("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n0123456789")
+		buf.Flush()
+		conn.Close()
+	})
 	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():
@@ -134,6 +152,12 @@ func TestErrorKinds(t *testing.T) {
 		{name: "check", url: srv.URL, path: "/ok", mutate: func(_ *config.Target, sc *config.Scenario) { sc.Checks.JSONField = "answer" }, want: result.KindCheck},
 		// a body over the limit
 		{name: "body", url: srv.URL, path: "/big", mutate: func(tg *config.Target, _ *config.Scenario) { tg.MaxBodyBytes = 1024 }, want: result.KindBody},
+		// the server drops the connection without a response
+		{name: "reset", url: srv.URL, path: "/reset", want: result.KindConnection},
+		// the body breaks off before its Content-Length
+		{name: "truncated body", url: srv.URL, path: "/cut", want: result.KindBody},
+		// a garbage body fails a JSON check and says nothing about the cache
+		{name: "garbage", url: srv.URL, path: "/garbage", mutate: func(_ *config.Target, sc *config.Scenario) { sc.Checks.JSONField = "reply" }, want: result.KindCheck},
 		// the run is canceled while the request hangs
 		{name: "canceled", url: srv.URL, path: "/slow", cancel: 100 * time.Millisecond, want: result.KindCanceled},
 	}
