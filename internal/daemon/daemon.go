@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/exporter-toolkit/web"
 
 	"github.com/loadcron/loadcron/internal/config"
 	"github.com/loadcron/loadcron/internal/history"
@@ -105,6 +106,12 @@ func Run(ctx context.Context, opts Options) error {
 	token, err := readToken(cfg)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	if opts.WebConfigFile != "" {
+		// Check TLS/basic-auth settings now, not at the first request.
+		if err := web.Validate(opts.WebConfigFile); err != nil {
+			return fmt.Errorf("%w: --web.config.file %s: %w", ErrConfig, opts.WebConfigFile, err)
+		}
 	}
 	d.cfg.Store(cfg)
 	d.token.Store(&token)

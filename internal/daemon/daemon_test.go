@@ -586,3 +586,20 @@ func TestPromtoolCheckMetricsOnLiveScrape(t *testing.T) {
 		t.Errorf("promtool check metrics: %v\n%s", err, out)
 	}
 }
+
+func TestBadWebConfigIsAConfigError(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "c.yaml")
+	os.WriteFile(file, []byte(suiteYAML("http://127.0.0.1:1", "@hourly", "")), 0o644)
+	webCfg := filepath.Join(dir, "web.yml")
+	os.WriteFile(webCfg, []byte("basic_auth_users:\n  admin: not-a-bcrypt-hash\ntls_server_config: {cert_file: /nonexistent}\n"), 0o644)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	err = Run(context.Background(), Options{ConfigFile: file, Listener: ln, WebConfigFile: webCfg})
+	if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "web.config.file") {
+		t.Errorf("err = %v, want a config error naming --web.config.file", err)
+	}
+}
