@@ -12,8 +12,9 @@ const maxAdminBody = 64 << 10
 type Health struct {
 	// Status is "healthy" (200) or "unhealthy" (503).
 	Status string `json:"status"`
-	// Cache is "memory" for the built-in cache, "custom" for one passed in
-	// Options.Cache, or "off" when the cache-off fault is set.
+	// Cache is "memory" for the built-in cache, "redis" for RedisCache,
+	// "custom" for another one passed in Options.Cache, or "off" when the
+	// cache-off fault is set.
 	Cache string `json:"cache"`
 	// UptimeSeconds is the time since New.
 	UptimeSeconds float64 `json:"uptime_seconds"`
@@ -22,7 +23,11 @@ type Health struct {
 func (s *Server) handleHealth(w http.ResponseWriter, _ *http.Request) {
 	f := s.Faults()
 	h := Health{Status: "healthy", Cache: "memory", UptimeSeconds: time.Since(s.started).Seconds()}
-	if _, ok := s.cache.(*MemoryCache); !ok {
+	switch s.cache.(type) {
+	case *MemoryCache:
+	case *RedisCache:
+		h.Cache = "redis"
+	default:
 		h.Cache = "custom"
 	}
 	if f.CacheOff {

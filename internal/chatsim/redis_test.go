@@ -329,7 +329,7 @@ func TestServerWithRedisCache(t *testing.T) {
 		t.Errorf("stats = %+v; want 1 hit, 1 miss, no cache errors", st)
 	}
 	var h Health
-	if code := getJSON(t, ts, "/health", &h); code != http.StatusOK || h.Cache != "custom" {
+	if code := getJSON(t, ts, "/health", &h); code != http.StatusOK || h.Cache != "redis" {
 		t.Errorf("/health = %d %+v; want 200, cache custom", code, h)
 	}
 	// Reset clears chatsim's keys only.
