@@ -253,7 +253,7 @@ func (d *Daemon) runSuite(ctx context.Context, job schedule.Job) {
 	if !ok {
 		return // removed by a reload while queued
 	}
-	d.metrics.SuiteRunStarted(name)
+	d.metrics.SuiteRunStarted(name, time.Now())
 	r := &runner.Runner{Config: cfg, UserAgent: version.UserAgent(), Logger: d.log, Metrics: d.metrics, Segment: d.opts.Segment}
 	rep := r.Run(ctx, suite, job.RunID, job.Trigger)
 	d.metrics.SuiteRunFinished(name, string(rep.Status), rep.Passed, rep.FinishedAt)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/loadcron/loadcron/internal/config"
 	"github.com/loadcron/loadcron/internal/result"
+	"github.com/loadcron/loadcron/internal/stats"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -59,6 +60,19 @@ func (s *sink) latencies() []time.Duration {
 	}
 	slices.Sort(l)
 	return l
+}
+
+// maxGauge is a gauge that remembers its peak.
+type maxGauge struct{ cur, max atomic.Int64 }
+
+func (g *maxGauge) Add(v float64) {
+	n := g.cur.Add(int64(v))
+	for {
+		m := g.max.Load()
+		if n <= m || g.max.CompareAndSwap(m, n) {
+			return
+		}
+	}
 }
 
 // testSpec is a 1-user closed scenario against url with fast timeouts.
@@ -294,12 +308,23 @@ func TestOpenModelStall(t *testing.T) {
 		sc.Rate, sc.Duration, sc.MaxInFlight = 200, time.Second, 10
 	})
 	var s sink
+	var users maxGauge
+	hooks := s.hooks()
+	hooks.Users = &users
+	// The report's figures come from a stats.Collector: feed one too.
+	col := stats.NewCollector(10)
+	sinkRec, sinkDropped := hooks.Recorder, hooks.Dropped
+	hooks.Recorder = func(w int) result.Recorder { return result.Tee{sinkRec(w), col.Recorder(w)} }
+	hooks.Dropped = func(n int64) { sinkDropped(n); col.AddDropped(n) }
 	start = time.Now()
-	out, err := Run(context.Background(), spec, s.hooks())
+	out, err := Run(context.Background(), spec, hooks)
 	if err != nil {
 		t.Fatal(err)
 	}
 	lat := s.latencies()
+	if users.max.Load() < 1 || users.max.Load() > 10 || users.cur.Load() != 0 {
+		t.Errorf("workers gauge peaked at %d and ended at %d, want 1..10 then 0", users.max.Load(), users.cur.Load())
+	}
 	if out.Planned != 200 {
 		t.Fatalf("planned %d, want 200", out.Planned)
 	}
@@ -315,6 +340,11 @@ func TestOpenModelStall(t *testing.T) {
 	// the tail: the slowest requests waited most of the stall.
 	if p99 := lat[len(lat)*99/100]; p99 < 150*time.Millisecond {
 		t.Errorf("p99 = %v, want the stall (>= 150ms) to show", p99)
+	}
+	// …and so does the summary the report and metrics are built from.
+	sum := col.Summary(out.Elapsed, 0)
+	if sum.P99 < 150*time.Millisecond || sum.Dropped != out.Dropped || sum.Total != int64(len(lat)) {
+		t.Errorf("summary p99 %v dropped %d total %d; want ≥150ms, %d, %d", sum.P99, sum.Dropped, sum.Total, out.Dropped, len(lat))
 	}
 }
 

@@ -63,6 +63,9 @@ func (e *engine) runOpen(ctx context.Context, start time.Time) Outcome {
 	)
 	spawn := func(index int) {
 		wg.Go(func() {
+			// In the open model the "virtual users" gauge counts workers.
+			e.hooks.Users.Add(1)
+			defer e.hooks.Users.Add(-1)
 			w := e.newWorker(index, 1)
 			defer w.close()
 			for intended := range jobs {

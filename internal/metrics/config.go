@@ -75,7 +75,7 @@ func (m *Metrics) SetConfig(cfg *config.Config) {
 	}
 	for name := range suites {
 		m.suiteSeen[name] = true
-		for _, st := range runStatuses {
+		for _, st := range suiteRunStatuses {
 			m.suiteRuns.WithLabelValues(name, st)
 		}
 		m.suiteRunning.WithLabelValues(name)
@@ -127,7 +127,7 @@ func seconds(d *time.Duration) *float64 {
 
 func (m *Metrics) deleteSuiteLocked(name string) {
 	m.suiteRuns.DeletePartialMatch(prometheus.Labels{LabelSuite: name})
-	for _, g := range []*prometheus.GaugeVec{m.suiteLastPassed, m.suiteLastTimestamp, m.suiteNextRun, m.suiteRunning} {
+	for _, g := range []*prometheus.GaugeVec{m.suiteLastPassed, m.suiteLastTimestamp, m.suiteLastStart, m.suiteNextRun, m.suiteRunning} {
 		g.DeleteLabelValues(name)
 	}
 	delete(m.suiteSeen, name)
@@ -155,18 +155,19 @@ func (m *Metrics) ReloadResult(ok bool, t time.Time) {
 	}
 }
 
-// SuiteRunStarted sets loadcron_suite_running{suite} to 1.
-func (m *Metrics) SuiteRunStarted(suite string) {
+// SuiteRunStarted sets loadcron_suite_running{suite} to 1 and
+// loadcron_suite_last_run_start_timestamp_seconds{suite} to t.
+func (m *Metrics) SuiteRunStarted(suite string, t time.Time) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.suiteOKLocked(suite) {
 		m.suiteRunning.WithLabelValues(suite).Set(1)
+		m.suiteLastStart.WithLabelValues(suite).Set(unixSeconds(t))
 	}
 }
 
 // SuiteRunFinished records a finished suite run: suite_running 0,
-// suite_runs_total{status} + 1 (status one of passed, warning, failed,
-// error), suite_last_run_passed 1/0 and suite_last_run_timestamp_seconds t.
+// suite_runs_total{status} + 1 (status one of passed, failed, error), suite_last_run_passed 1/0 and suite_last_run_timestamp_seconds t.
 // Per-scenario figures are set by ScenarioMetrics.SetRun/SetError.
 func (m *Metrics) SuiteRunFinished(suite, status string, passed bool, t time.Time) {
 	m.mu.Lock()

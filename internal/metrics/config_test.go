@@ -85,7 +85,7 @@ func exercise(m *Metrics, suite, scenario, target string) {
 	s.InFlight().Set(0)
 	s.AddDropped(1)
 	s.SetRun(guideSummary, stats.Verdict{Status: stats.StatusPassed, Grade: stats.GradeGood}, t0)
-	m.SuiteRunStarted(suite)
+	m.SuiteRunStarted(suite, t0)
 	m.SuiteRunFinished(suite, "passed", true, t0)
 	m.SuiteSkipped(suite)
 	m.SetNextRun(suite, t0)
@@ -145,7 +145,7 @@ func TestSetConfigDeletesRemovedSeries(t *testing.T) {
 	late := m.Scenario("chat", "burst", "chatsim")
 	late.Recorder().Record(&result.Result{Latency: time.Second, Code: 500, Kind: result.KindHTTP5xx})
 	late.SetRun(guideSummary, stats.Verdict{Status: stats.StatusPassed}, t0)
-	m.SuiteRunStarted("old")
+	m.SuiteRunStarted("old", t0)
 	m.SuiteRunFinished("old", "failed", false, t0)
 	m.SuiteSkipped("old")
 	m.SetNextRun("old", t0)
@@ -169,8 +169,8 @@ func TestSuiteAndDaemonValues(t *testing.T) {
 	m.SetConfig(testConfig("aaaa"))
 	m.ReloadResult(true, t0)
 	m.ReloadResult(false, t0.Add(time.Hour)) // keeps the last success time
-	m.SuiteRunStarted("chat")
-	m.SuiteRunStarted("old")
+	m.SuiteRunStarted("chat", t0)
+	m.SuiteRunStarted("old", t0)
 	m.SuiteRunFinished("chat", "failed", false, t0)
 	m.SuiteSkipped("chat")
 	m.SetNextRun("chat", t0.Add(15*time.Minute))
@@ -181,18 +181,16 @@ func TestSuiteAndDaemonValues(t *testing.T) {
 	m.SetTargetHealth("unknown", true, time.Second) // not configured: ignored
 
 	compare(t, reg, `
-# HELP loadcron_suite_runs_total Suite runs by final status (passed, warning, failed, error, skipped).
+# HELP loadcron_suite_runs_total Suite runs by final status (passed, failed, error) and ticks skipped because the suite was still running (skipped).
 # TYPE loadcron_suite_runs_total counter
 loadcron_suite_runs_total{status="error",suite="chat"} 0
 loadcron_suite_runs_total{status="failed",suite="chat"} 1
 loadcron_suite_runs_total{status="passed",suite="chat"} 0
 loadcron_suite_runs_total{status="skipped",suite="chat"} 1
-loadcron_suite_runs_total{status="warning",suite="chat"} 0
 loadcron_suite_runs_total{status="error",suite="old"} 0
 loadcron_suite_runs_total{status="failed",suite="old"} 0
 loadcron_suite_runs_total{status="passed",suite="old"} 0
 loadcron_suite_runs_total{status="skipped",suite="old"} 0
-loadcron_suite_runs_total{status="warning",suite="old"} 0
 # HELP loadcron_suite_running 1 while a run of the suite is in progress, else 0.
 # TYPE loadcron_suite_running gauge
 loadcron_suite_running{suite="chat"} 0
@@ -203,6 +201,10 @@ loadcron_suite_last_run_passed{suite="chat"} 0
 # HELP loadcron_suite_last_run_timestamp_seconds Unix time the suite's last run finished.
 # TYPE loadcron_suite_last_run_timestamp_seconds gauge
 loadcron_suite_last_run_timestamp_seconds{suite="chat"} 1.8000000005e+09
+# HELP loadcron_suite_last_run_start_timestamp_seconds Unix time the suite's latest run started (the run may still be going).
+# TYPE loadcron_suite_last_run_start_timestamp_seconds gauge
+loadcron_suite_last_run_start_timestamp_seconds{suite="chat"} 1.8000000005e+09
+loadcron_suite_last_run_start_timestamp_seconds{suite="old"} 1.8000000005e+09
 # HELP loadcron_suite_next_run_timestamp_seconds Unix time of the suite's next scheduled run.
 # TYPE loadcron_suite_next_run_timestamp_seconds gauge
 loadcron_suite_next_run_timestamp_seconds{suite="chat"} 1.8000009005e+09
@@ -224,8 +226,8 @@ loadcron_config_last_reload_success_timestamp_seconds 1.8000000005e+09
 # TYPE loadcron_build_info gauge
 loadcron_build_info{goversion="`+runtime.Version()+`",revision="abc123",version="1.2.3"} 1
 `, "loadcron_suite_runs_total", "loadcron_suite_running", "loadcron_suite_last_run_passed",
-		"loadcron_suite_last_run_timestamp_seconds", "loadcron_suite_next_run_timestamp_seconds",
-		"loadcron_target_up", "loadcron_target_health_check_duration_seconds",
+		"loadcron_suite_last_run_timestamp_seconds", "loadcron_suite_last_run_start_timestamp_seconds",
+		"loadcron_suite_next_run_timestamp_seconds", "loadcron_target_up", "loadcron_target_health_check_duration_seconds",
 		"loadcron_config_last_reload_successful", "loadcron_config_last_reload_success_timestamp_seconds",
 		"loadcron_build_info")
 

@@ -97,7 +97,7 @@ func typicalSequence(m *Metrics) {
 	m.ReloadResult(true, t0)
 	m.SetNextRun("chat", t0.Add(15*time.Minute))
 	m.SetTargetHealth("chatsim", true, 25*time.Millisecond)
-	m.SuiteRunStarted("chat")
+	m.SuiteRunStarted("chat", t0)
 	s := m.Scenario("chat", "baseline", "chatsim")
 	s.VirtualUsers().Set(3)
 	s.InFlight().Inc()

@@ -60,6 +60,7 @@ type Metrics struct {
 	suiteRuns          *prometheus.CounterVec
 	suiteLastPassed    *prometheus.GaugeVec
 	suiteLastTimestamp *prometheus.GaugeVec
+	suiteLastStart     *prometheus.GaugeVec
 	suiteNextRun       *prometheus.GaugeVec
 	suiteRunning       *prometheus.GaugeVec
 
@@ -107,7 +108,7 @@ func New(reg prometheus.Registerer, opts Options) *Metrics {
 
 		suiteRuns: f.NewCounterVec(prometheus.CounterOpts{
 			Namespace: Namespace, Name: "suite_runs_total",
-			Help: "Suite runs by final status (passed, warning, failed, error, skipped).",
+			Help: "Suite runs by final status (passed, failed, error) and ticks skipped because the suite was still running (skipped).",
 		}, []string{LabelSuite, "status"}),
 		suiteLastPassed: f.NewGaugeVec(prometheus.GaugeOpts{
 			Namespace: Namespace, Name: "suite_last_run_passed",
@@ -116,6 +117,10 @@ func New(reg prometheus.Registerer, opts Options) *Metrics {
 		suiteLastTimestamp: f.NewGaugeVec(prometheus.GaugeOpts{
 			Namespace: Namespace, Name: "suite_last_run_timestamp_seconds",
 			Help: "Unix time the suite's last run finished.",
+		}, suite),
+		suiteLastStart: f.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: Namespace, Name: "suite_last_run_start_timestamp_seconds",
+			Help: "Unix time the suite's latest run started (the run may still be going).",
 		}, suite),
 		suiteNextRun: f.NewGaugeVec(prometheus.GaugeOpts{
 			Namespace: Namespace, Name: "suite_next_run_timestamp_seconds",

@@ -15,6 +15,11 @@ var (
 		string(stats.StatusFailed), string(stats.StatusError),
 	}
 	runStatuses = append(append([]string{}, lastRunStatuses...), StatusSkipped)
+	// suiteRunStatuses are suite_runs_total's: a suite run is passed,
+	// failed or error (stats.SuiteStatus), or a tick was skipped.
+	suiteRunStatuses = []string{
+		string(stats.StatusPassed), string(stats.StatusFailed), string(stats.StatusError), StatusSkipped,
+	}
 )
 
 // StatusSkipped is the runs_total and suite_runs_total status of a run
