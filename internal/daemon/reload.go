@@ -76,7 +76,7 @@ func scheduleOf(cfg *config.Config) ([]schedule.Suite, error) {
 			errs = append(errs, fmt.Errorf("suites.%s.schedule: %w", name, err))
 			continue
 		}
-		out = append(out, schedule.Suite{Name: name, Schedule: sched, Jitter: s.Jitter})
+		out = append(out, schedule.Suite{Name: name, Schedule: sched, Jitter: s.Jitter, Spec: s.Schedule + "|" + s.TimeZone})
 	}
 	return out, errors.Join(errs...)
 }

@@ -29,6 +29,11 @@ type Suite struct {
 	Name     string
 	Schedule cron.Schedule // nil: never fires on its own (trigger only)
 	Jitter   time.Duration // each start is delayed by a random duration below this
+	// Spec identifies the schedule (e.g. the cron spec and time zone):
+	// Set keeps the running loop of a suite whose Spec and Jitter did not
+	// change, so a reload does not restart an @every interval or re-draw
+	// the jitter.
+	Spec string
 }
 
 // Job is one run to do.
@@ -141,19 +146,27 @@ func (s *Scheduler) Set(suites []Suite) {
 	if s.stopped {
 		return
 	}
-	keep := map[string]bool{}
+	keep := map[string]Suite{}
 	for _, su := range suites {
-		keep[su.Name] = true
+		keep[su.Name] = su
 	}
+	unchanged := map[string]bool{}
 	for name, l := range s.loops {
+		if su, ok := keep[name]; ok && su.Spec != "" && su.Spec == l.suite.Spec && su.Jitter == l.suite.Jitter {
+			unchanged[name] = true
+			continue
+		}
 		l.cancel()
 		delete(s.loops, name)
-		if !keep[name] {
+		if _, ok := keep[name]; !ok {
 			delete(s.next, name)
 			s.opts.OnNext(name, time.Time{})
 		}
 	}
 	for _, su := range suites {
+		if unchanged[su.Name] {
+			continue
+		}
 		ctx, cancel := context.WithCancel(context.Background())
 		s.loops[su.Name] = &loop{suite: su, cancel: cancel}
 		if su.Schedule == nil {

@@ -237,3 +237,40 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+func TestSetKeepsUnchangedLoops(t *testing.T) {
+	clk := newFakeClock()
+	var mu sync.Mutex
+	runs := 0
+	s := New(context.Background(), Options{
+		Now: clk.Now, After: clk.After,
+		Run: func(context.Context, Job) { mu.Lock(); runs++; mu.Unlock() },
+	})
+	defer func() { s.Stop(); s.Wait() }()
+	sched := every(t, "@every 8s")
+	s.Set([]Suite{{Name: "a", Schedule: sched, Spec: "@every 8s|UTC"}})
+	armed := <-clk.timers // the loop's first timer
+	// Reloads with the same schedule keep that loop: no new timer is armed,
+	// so an @every interval is not restarted by frequent reloads.
+	for range 5 {
+		s.Set([]Suite{{Name: "a", Schedule: sched, Spec: "@every 8s|UTC"}})
+	}
+	select {
+	case <-clk.timers:
+		t.Fatal("an unchanged schedule's loop was restarted")
+	case <-time.After(50 * time.Millisecond):
+	}
+	armed <- clk.Now()
+	waitFor(t, func() bool { mu.Lock(); defer mu.Unlock(); return runs == 1 })
+	<-clk.timers // the kept loop re-arms for its next tick
+	// A changed schedule does restart it: a new loop arms a timer.
+	s.Set([]Suite{{Name: "a", Schedule: every(t, "@every 9s"), Spec: "@every 9s|UTC"}})
+	for {
+		select {
+		case <-clk.timers:
+			return
+		case <-time.After(5 * time.Second):
+			t.Fatal("a changed schedule armed no new timer")
+		}
+	}
+}
