@@ -208,10 +208,16 @@ func deref(t reflect.Type) reflect.Type {
 	return t
 }
 
-// wrong records a type error at path and marks the path bad.
+// wrong records a type error at path and marks the path bad. The value
+// is shown unless the key may hold a secret (headers, tokens): errors
+// reach logs and the /-/reload response.
 func (p *problems) wrong(path, key, want string, raw any) (any, bool) {
 	p.bad[path] = true
-	p.addAt(path, key, "%s, got %s", want, describe(raw))
+	got := describe(raw)
+	if secretPath(path) {
+		got = kindOf(raw)
+	}
+	p.addAt(path, key, "%s, got %s", want, got)
 	return nil, false
 }
 
@@ -294,6 +300,38 @@ func asFloat(raw any) (float64, bool) {
 }
 
 // describe names a raw value's YAML type and value for messages.
+// secretPath reports whether a key path may hold a secret: any header
+// value (targets' headers are all treated as secret, request headers by
+// name) or a key whose name looks secret (token, password, …).
+func secretPath(path string) bool {
+	for _, part := range strings.Split(path, ".") {
+		if part == "headers" || IsSecret(part) {
+			return true
+		}
+	}
+	return false
+}
+
+// kindOf names raw's type without its value.
+func kindOf(raw any) string {
+	switch raw.(type) {
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case float64, float32:
+		return "a number"
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "a map"
+	}
+	if _, ok := asInt(raw); ok {
+		return "an integer"
+	}
+	return fmt.Sprintf("%T", raw)
+}
+
 func describe(raw any) string {
 	switch v := raw.(type) {
 	case string:

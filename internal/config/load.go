@@ -104,9 +104,16 @@ func loadEnv(k *koanf.Koanf, environ []string, sources map[string]string) error 
 }
 
 // envKey maps LOADCRON_TARGETS__CHAT__URL to targets.chat.url: the prefix
-// goes, "__" becomes ".", and the rest is lower-cased.
+// goes, "__" becomes ".", and the rest is lower-cased. A variable without
+// "__" cannot name a key (every key is at least SECTION__KEY) and is
+// skipped (""): Kubernetes, for one, sets LOADCRON_PORT,
+// LOADCRON_SERVICE_HOST, … for a Service named loadcron. Any variable with
+// "__" must name a key, so typos are still errors.
 func envKey(name string) string {
 	rest := strings.TrimPrefix(name, EnvPrefix)
+	if !strings.Contains(rest, "__") {
+		return ""
+	}
 	return strings.ReplaceAll(strings.ToLower(rest), "__", ".")
 }
 

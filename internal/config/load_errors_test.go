@@ -161,3 +161,52 @@ func TestLoadMissingFile(t *testing.T) {
 		t.Errorf("a read error is not a validation error")
 	}
 }
+
+// TestErrorsDoNotEchoSecrets: a wrong-typed secret is reported by its
+// type only, and URLs lose user info and queries, because config errors
+// reach logs and the /-/reload response.
+func TestErrorsDoNotEchoSecrets(t *testing.T) {
+	yaml := `
+targets:
+  chat:
+    url: "ftp://user:hunter2@127.0.0.1/x?api_key=98765432123"
+    headers:
+      X-Api-Key: 98765432123
+server:
+  trigger_token: 12345678987
+`
+	_, err := Parse([]byte(yaml), "secret.yaml", LoadOptions{})
+	if err == nil {
+		t.Fatal("no error")
+	}
+	msg := err.Error()
+	for _, secret := range []string{"98765432123", "12345678987", "hunter2"} {
+		if strings.Contains(msg, secret) {
+			t.Errorf("error echoes the secret %q:\n%s", secret, msg)
+		}
+	}
+	for _, want := range []string{
+		"secret.yaml: targets.chat.headers.X-Api-Key: must be a string, got an integer",
+		"secret.yaml: server.trigger_token: must be a string, got an integer",
+		`got "ftp://127.0.0.1/x"`,
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error lacks %q:\n%s", want, msg)
+		}
+	}
+}
+
+// TestEnvOutsideSectionsIgnored: variables Kubernetes sets for a Service
+// named loadcron (no "__") are not config keys and must not stop the
+// daemon; a typo in a key still is an error.
+func TestEnvOutsideSectionsIgnored(t *testing.T) {
+	yaml := "targets:\n  chat:\n    url: http://127.0.0.1:8003\nsuites:\n  chat:\n    scenarios:\n      - {name: a, target: chat, users: 1, requests_per_user: 1, request: {path: /}}\n"
+	env := []string{"LOADCRON_PORT=tcp://10.0.0.1:8097", "LOADCRON_SERVICE_HOST=10.0.0.1", "LOADCRON_PORT_8097_TCP_PORT=8097"}
+	if _, err := Parse([]byte(yaml), "k8s.yaml", LoadOptions{Env: env}); err != nil {
+		t.Errorf("Kubernetes service variables rejected: %v", err)
+	}
+	_, err := Parse([]byte(yaml), "k8s.yaml", LoadOptions{Env: []string{"LOADCRON_SERVER__TRIGER_TOKEN=x"}})
+	if err == nil || !strings.Contains(err.Error(), "server.triger_token") {
+		t.Errorf("typo in a section: err = %v, want it named", err)
+	}
+}

@@ -265,12 +265,15 @@ func TestHostAllowed(t *testing.T) {
 	}
 }
 
-// TestEnvUnknownLeaf checks that an unknown top-level variable is named
-// once.
+// TestEnvUnknownLeaf checks that an unknown section variable is named
+// once, and that a variable without "__" (never a key) is ignored.
 func TestEnvUnknownLeaf(t *testing.T) {
-	_, err := Load("testdata/valid.yaml", LoadOptions{Env: []string{"LOADCRON_FOO=1"}})
-	const want = `testdata/valid.yaml: foo: unknown key (from LOADCRON_FOO)`
+	_, err := Load("testdata/valid.yaml", LoadOptions{Env: []string{"LOADCRON_FOO__BAR=1"}})
+	const want = `testdata/valid.yaml: foo: unknown key (from LOADCRON_FOO__BAR)`
 	if err == nil || err.Error() != want {
 		t.Errorf("error\n got: %v\nwant: %s", err, want)
+	}
+	if _, err := Load("testdata/valid.yaml", LoadOptions{Env: []string{"LOADCRON_FOO=1"}}); err != nil {
+		t.Errorf("LOADCRON_FOO (no __) should be ignored: %v", err)
 	}
 }

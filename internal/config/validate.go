@@ -108,19 +108,28 @@ func (p *problems) validateTargetURL(path, raw string, allowed []string) {
 	}
 	u, err := url.Parse(raw)
 	switch {
+	// Messages show the URL without password, query or fragment: those
+	// may carry credentials, and errors reach logs and HTTP responses.
 	case err != nil:
-		p.addf(path, "invalid URL %q", raw)
+		p.addf(path, "is not a valid URL")
 	case u.Scheme != "http" && u.Scheme != "https":
-		p.addf(path, `must be an http:// or https:// URL, got %q`, raw)
+		p.addf(path, `must be an http:// or https:// URL, got %q`, safeURL(u))
 	case u.Host == "" || u.Hostname() == "":
-		p.addf(path, "must include a host, got %q", raw)
+		p.addf(path, "must include a host, got %q", safeURL(u))
 	case u.User != nil:
 		p.addf(path, "must not contain credentials (send them in headers)")
 	case u.RawQuery != "" || u.Fragment != "":
-		p.addf(path, "must not have a query or fragment, got %q", raw)
+		p.addf(path, "must not have a query or fragment, got %q", safeURL(u))
 	case !hostAllowed(u.Hostname(), allowed):
 		p.addf(path, "host %q is not in safety.allowed_hosts %v", u.Hostname(), allowed)
 	}
+}
+
+// safeURL is u without user info, query and fragment.
+func safeURL(u *url.URL) string {
+	c := *u
+	c.User, c.RawQuery, c.Fragment, c.RawFragment = nil, "", "", ""
+	return c.String()
 }
 
 // hostAllowed reports whether host is on the list: names compare
