@@ -53,9 +53,8 @@ func (d *Daemon) reloadLocked() error {
 	if err != nil {
 		return err
 	}
-	old := d.cfg.Load()
-	if old.Server.ListenAddress != cfg.Server.ListenAddress || old.History.Dir != cfg.History.Dir {
-		d.log.Warn("server.listen_address and history.dir take effect only at restart")
+	if keys := restartOnly(d.cfg.Load(), cfg); len(keys) > 0 {
+		d.log.Warn("changed keys take effect only at restart; the running values stay", "keys", keys)
 	}
 	d.cfg.Store(cfg)
 	d.token.Store(&token)
@@ -63,6 +62,27 @@ func (d *Daemon) reloadLocked() error {
 	d.sched.Set(suites)
 	d.log.Info("config reloaded", "file", d.opts.ConfigFile, "hash", cfg.Hash, "suites", len(cfg.Suites))
 	return nil
+}
+
+// restartOnly lists the keys that changed between old and cur but are
+// read only at start-up.
+func restartOnly(old, cur *config.Config) []string {
+	var keys []string
+	for _, c := range []struct {
+		key     string
+		changed bool
+	}{
+		{"server.listen_address", old.Server.ListenAddress != cur.Server.ListenAddress},
+		{"server.concurrent_suites", old.Server.ConcurrentSuites != cur.Server.ConcurrentSuites},
+		{"history.dir", old.History.Dir != cur.History.Dir},
+		{"history.max_runs", old.History.MaxRuns != cur.History.MaxRuns},
+		{"history.max_age", old.History.MaxAge != cur.History.MaxAge},
+	} {
+		if c.changed {
+			keys = append(keys, c.key)
+		}
+	}
+	return keys
 }
 
 // scheduleOf turns the config's suites into schedule entries.
