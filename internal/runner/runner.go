@@ -60,6 +60,7 @@ func (r *Runner) Run(ctx context.Context, suite *config.Suite, runID, trigger st
 	started := time.Now()
 	rep := report.New(suite.Name, runID, started)
 	rep.Trigger = trigger
+	rep.Segment = r.Segment.String()
 	log := r.logger().With("suite", suite.Name, "run", runID)
 	log.Info("suite run started", "trigger", trigger, "scenarios", len(suite.Scenarios))
 

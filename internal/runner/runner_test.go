@@ -238,3 +238,23 @@ func TestSegmentsAddUpToTheSuite(t *testing.T) {
 		t.Errorf("segments sent %d (chatsim received %d), want the suite's 215", total, sim.Stats().Received)
 	}
 }
+
+func TestSegmentWithNoSharePasses(t *testing.T) {
+	_, url := startChatsim(t, chatsim.Faults{})
+	cfg, err := config.Parse([]byte(fmt.Sprintf(`
+targets:
+  t: {url: %q}
+suites:
+  s:
+    scenarios:
+      - {name: one, target: t, users: 1, requests_per_user: 2, request: {path: /api/chat, body: '{"message": "x"}'}}
+`, url)), "inline.yaml", config.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Replica 2 of 3 has no share of a one-user scenario.
+	rep := (&Runner{Config: cfg, Segment: Segment{Index: 2, Count: 3}}).Run(context.Background(), cfg.Suites["s"], "seg-idle", "manual")
+	if len(rep.TestResults) != 0 || rep.Status != stats.StatusPassed || !rep.Passed || rep.Segment != "2/3" {
+		t.Errorf("idle replica: %d results, status %s, passed %v, segment %q", len(rep.TestResults), rep.Status, rep.Passed, rep.Segment)
+	}
+}
