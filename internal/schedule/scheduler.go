@@ -167,7 +167,8 @@ func (s *Scheduler) Set(suites []Suite) {
 		if unchanged[su.Name] {
 			continue
 		}
-		ctx, cancel := context.WithCancel(context.Background())
+		// Loops end with Stop, a replacing Set, or the run context.
+		ctx, cancel := context.WithCancel(s.runCtx)
 		s.loops[su.Name] = &loop{suite: su, cancel: cancel}
 		if su.Schedule == nil {
 			delete(s.next, su.Name)
