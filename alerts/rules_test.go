@@ -8,7 +8,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/prometheus/common/model"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -23,6 +25,7 @@ type rule struct {
 	Alert       string            `yaml:"alert"`
 	Record      string            `yaml:"record"`
 	Expr        string            `yaml:"expr"`
+	For         string            `yaml:"for"`
 	Labels      map[string]string `yaml:"labels"`
 	Annotations map[string]string `yaml:"annotations"`
 }
@@ -234,5 +237,81 @@ func TestEveryAlertFiresAndStaysSilent(t *testing.T) {
 		if !silent[r.Alert] {
 			t.Errorf("%s: no promtool case where it stays silent", r.Alert)
 		}
+	}
+}
+
+// pendingTime returns the `for:` of the alert named name (0 without one).
+func pendingTime(t *testing.T, rules []rule, name string) time.Duration {
+	t.Helper()
+	for _, r := range rules {
+		if r.Alert != name {
+			continue
+		}
+		if r.For == "" {
+			return 0
+		}
+		d, err := model.ParseDuration(r.For)
+		if err != nil {
+			t.Fatalf("%s: for %q: %v", name, r.For, err)
+		}
+		return time.Duration(d)
+	}
+	t.Fatalf("no alert %s", name)
+	return 0
+}
+
+// waitsForInhibitor reports why an alert that a target outage causes,
+// pending for alert, could reach Alertmanager before the inhibiting alert,
+// pending for source; "" when it cannot. alert must wait at least twice as
+// long, which also holds at the end-to-end test's time scale (every
+// duration divided by 180, rounded up to whole seconds).
+func waitsForInhibitor(alert, source time.Duration) string {
+	if alert < 2*source {
+		return fmt.Sprintf("pending %v, want at least twice the inhibiting alert's %v", alert, source)
+	}
+	scaled := func(d time.Duration) time.Duration {
+		return max(time.Second, (d+180*time.Second-1)/(180*time.Second)*time.Second)
+	}
+	if scaled(alert) <= scaled(source) {
+		return fmt.Sprintf("pending %v at the e2e scale, not after the inhibiting alert's %v", scaled(alert), scaled(source))
+	}
+	return ""
+}
+
+// TestScenarioErrorWaitsForTargetDown: a target that goes down makes its
+// scenarios end in error at their next run, at the same time as its health
+// check fails. LoadcronTargetDown inhibits LoadcronScenarioError
+// (deploy/alertmanager), but only once it fires: the scenario alert must
+// be pending longer, or its ticket is sent before the inhibition applies.
+func TestScenarioErrorWaitsForTargetDown(t *testing.T) {
+	rules := alertRules(t)
+	if p := waitsForInhibitor(pendingTime(t, rules, "LoadcronScenarioError"), pendingTime(t, rules, "LoadcronTargetDown")); p != "" {
+		t.Fatalf("LoadcronScenarioError: %s", p)
+	}
+}
+
+func TestWaitsForInhibitor(t *testing.T) {
+	tests := []struct {
+		name          string
+		alert, source time.Duration
+		bad           bool
+	}{
+		// The shipped values: 10m after 5m (e2e: 4s after 2s).
+		{"shipped", 10 * time.Minute, 5 * time.Minute, false},
+		// No wait at all: notified before the inhibition (the old rule).
+		{"no for", 0, 5 * time.Minute, true},
+		// Equal waits race.
+		{"equal", 5 * time.Minute, 5 * time.Minute, true},
+		// Less than twice the source's wait.
+		{"short", 8 * time.Minute, 5 * time.Minute, true},
+		// Twice the source, but both round to 1s at the e2e scale.
+		{"same at e2e scale", 2 * time.Minute, time.Minute, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := waitsForInhibitor(tt.alert, tt.source); (got != "") != tt.bad {
+				t.Fatalf("waitsForInhibitor(%v, %v) = %q, want a problem: %v", tt.alert, tt.source, got, tt.bad)
+			}
+		})
 	}
 }
