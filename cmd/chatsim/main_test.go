@@ -5,12 +5,12 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"github.com/loadcron/loadcron/internal/testtools"
 	"io"
 	"log/slog"
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -97,23 +97,8 @@ func TestRunExitCodes(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe to read while run writes to it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer is safe to read while the command writes to it.
+type syncBuffer = testtools.Buffer
 
 func TestRunServesUntilCanceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())

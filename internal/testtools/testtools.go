@@ -4,8 +4,10 @@
 package testtools
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
+	"sync"
 	"testing"
 )
 
@@ -24,4 +26,25 @@ func Need(t testing.TB, name string) string {
 	}
 	t.Skipf("%s not on PATH (run .ci/install-tools); skipping", name)
 	return ""
+}
+
+// Buffer is an output buffer a test may read while a process or
+// goroutine writes to it.
+type Buffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+// Write appends p.
+func (s *Buffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+// String returns everything written so far.
+func (s *Buffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
