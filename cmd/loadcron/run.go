@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"sort"
 	"syscall"
 	"time"
 
@@ -87,24 +86,15 @@ func pickSuites(cfg *config.Config, name string) ([]*config.Suite, error) {
 	if name != "" {
 		s, ok := cfg.Suites[name]
 		if !ok {
-			return nil, fmt.Errorf("no suite %q in %s (have: %v)", name, cfg.File, suiteNames(cfg))
+			return nil, fmt.Errorf("no suite %q in %s (have: %v)", name, cfg.File, cfg.SuiteNames())
 		}
 		return []*config.Suite{s}, nil
 	}
 	var out []*config.Suite
-	for _, n := range suiteNames(cfg) {
+	for _, n := range cfg.SuiteNames() {
 		out = append(out, cfg.Suites[n])
 	}
 	return out, nil
-}
-
-func suiteNames(cfg *config.Config) []string {
-	names := make([]string, 0, len(cfg.Suites))
-	for n := range cfg.Suites {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
 }
 
 // suiteReportPath turns data/x.json into data/x.SUITE.json.

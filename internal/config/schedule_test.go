@@ -17,6 +17,10 @@ func TestParseSchedule(t *testing.T) {
 		{"*/15 * * * *", "UTC", time.Date(2025, 11, 13, 11, 15, 0, 0, time.UTC)},
 		// optional leading seconds field
 		{"45 */5 * * * *", "UTC", time.Date(2025, 11, 13, 11, 10, 45, 0, time.UTC)},
+		// six fields: every 10 seconds
+		{"*/10 * * * * *", "UTC", time.Date(2025, 11, 13, 11, 7, 40, 0, time.UTC)},
+		// 09:00 in Berlin is 08:00 UTC (CET, UTC+1): already past, so tomorrow
+		{"0 9 * * *", "Europe/Berlin", time.Date(2025, 11, 14, 8, 0, 0, 0, time.UTC)},
 		// descriptor
 		{"@hourly", "UTC", time.Date(2025, 11, 13, 12, 0, 0, 0, time.UTC)},
 		// @every counts from the given time

@@ -27,6 +27,9 @@ type Config struct {
 	Hash string `koanf:"-"`
 }
 
+// SuiteNames returns the names of the suites, sorted.
+func (c *Config) SuiteNames() []string { return sortedKeys(c.Suites) }
+
 // Target is a named HTTP API under test.
 type Target struct {
 	// Name is the map key under targets (filled in by Load).

@@ -203,7 +203,7 @@ func Run(ctx context.Context, opts Options) error {
 		opts.OnReady(ln.Addr().String())
 	}
 	if cfg.Server.RunOnStart {
-		for _, name := range sortedSuites(cfg) {
+		for _, name := range cfg.SuiteNames() {
 			if _, err := d.sched.Trigger(name, "startup"); err != nil {
 				d.log.Warn("run on start", "suite", name, "err", err)
 			}
@@ -282,7 +282,7 @@ func (d *Daemon) trigger(suite string) (string, error) {
 func (d *Daemon) status() server.Status {
 	cfg := d.cfg.Load()
 	st := server.Status{Version: version.Version, ConfigHash: cfg.Hash}
-	for _, name := range sortedSuites(cfg) {
+	for _, name := range cfg.SuiteNames() {
 		s := server.SuiteStatus{Name: name, Schedule: cfg.Suites[name].Schedule, Running: d.sched.Running(name)}
 		s.Next, _ = d.sched.Next(name)
 		if last, ok := d.history.Last(name); ok {

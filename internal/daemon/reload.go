@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"sort"
 	"strings"
 	"time"
 
@@ -89,7 +88,7 @@ func restartOnly(old, cur *config.Config) []string {
 func scheduleOf(cfg *config.Config) ([]schedule.Suite, error) {
 	var out []schedule.Suite
 	var errs []error
-	for _, name := range sortedSuites(cfg) {
+	for _, name := range cfg.SuiteNames() {
 		s := cfg.Suites[name]
 		sched, err := config.ParseSchedule(s.Schedule, s.TimeZone)
 		if err != nil {
@@ -112,15 +111,6 @@ func readToken(cfg *config.Config) (string, error) {
 		return "", fmt.Errorf("server.trigger_token_file: %w", err)
 	}
 	return strings.TrimSpace(string(b)), nil
-}
-
-func sortedSuites(cfg *config.Config) []string {
-	names := make([]string, 0, len(cfg.Suites))
-	for n := range cfg.Suites {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
 }
 
 // fileWatcher returns a check that reloads when the config file's content

@@ -17,17 +17,20 @@ import (
 // by config and executed per request into a per-user buffer; static parts
 // (no template actions) are rendered once.
 type requestPlan struct {
-	method  string
-	base    string // target URL without trailing slash
-	tmpl    *config.CompiledRequest
-	headers http.Header // target headers + fixed loadcron headers, shared read-only
-	queries []string
-	random  bool
-	seed    int64
-	seq     atomic.Int64 // scenario-wide request counter for sequential queries
-	suite   string
-	name    string
-	runID   string
+	method string
+	base   string // target URL without trailing slash
+	// staticURL is base+path when the path has no template actions, so
+	// the per-request path needs no concatenation ("" otherwise).
+	staticURL string
+	tmpl      *config.CompiledRequest
+	headers   http.Header // target headers + fixed loadcron headers, shared read-only
+	queries   []string
+	random    bool
+	seed      int64
+	seq       atomic.Int64 // scenario-wide request counter for sequential queries
+	suite     string
+	name      string
+	runID     string
 }
 
 func newRequestPlan(spec *Spec) (*requestPlan, error) {
@@ -51,17 +54,22 @@ func newRequestPlan(spec *Spec) (*requestPlan, error) {
 			method = http.MethodPost
 		}
 	}
+	var staticURL string
+	if path, ok := tmpl.Path.Static(); ok {
+		staticURL = strings.TrimSuffix(spec.Target.URL, "/") + path
+	}
 	return &requestPlan{
-		method:  method,
-		base:    strings.TrimSuffix(spec.Target.URL, "/"),
-		tmpl:    tmpl,
-		headers: h,
-		queries: spec.Scenario.Request.Queries,
-		random:  tmpl.Random,
-		seed:    tmpl.Seed,
-		suite:   spec.Suite,
-		name:    spec.Scenario.Name,
-		runID:   spec.RunID,
+		staticURL: staticURL,
+		method:    method,
+		base:      strings.TrimSuffix(spec.Target.URL, "/"),
+		tmpl:      tmpl,
+		headers:   h,
+		queries:   spec.Scenario.Request.Queries,
+		random:    tmpl.Random,
+		seed:      tmpl.Seed,
+		suite:     spec.Suite,
+		name:      spec.Scenario.Name,
+		runID:     spec.RunID,
 	}, nil
 }
 
@@ -116,9 +124,13 @@ func (u *userRequests) next(ctx context.Context) (*http.Request, error) {
 			u.data.Query = p.queries[int(n%int64(len(p.queries)))]
 		}
 	}
-	path, err := u.render(p.tmpl.Path, &u.path)
-	if err != nil {
-		return nil, err
+	url := p.staticURL
+	if url == "" {
+		path, err := u.render(p.tmpl.Path, &u.path)
+		if err != nil {
+			return nil, err
+		}
+		url = p.base + path
 	}
 	var body io.Reader
 	if p.tmpl.Body != nil {
@@ -129,7 +141,7 @@ func (u *userRequests) next(ctx context.Context) (*http.Request, error) {
 		u.rd.Reset(u.body.Bytes())
 		body = &u.rd
 	}
-	req, err := http.NewRequestWithContext(ctx, p.method, p.base+path, body)
+	req, err := http.NewRequestWithContext(ctx, p.method, url, body)
 	if err != nil {
 		return nil, err
 	}

@@ -90,7 +90,7 @@ func (r *Runner) Run(ctx context.Context, suite *config.Suite, runID, trigger st
 		case unhealthy[sc.Target] != "":
 			sr = report.ScenarioFromError(info, unhealthy[sc.Target])
 		default:
-			sr = r.runScenario(ctx, suite, sc, userOffset, runID, scLog)
+			sr = r.runScenario(ctx, suite, sc, info, userOffset, runID, scLog)
 			if ctx.Err() != nil {
 				rep.Partial = true
 			}
@@ -156,8 +156,7 @@ func (r *Runner) scenarioMetrics(suite *config.Suite, sc *config.Scenario) *metr
 }
 
 // runScenario runs one scenario and turns its figures into a report entry.
-func (r *Runner) runScenario(ctx context.Context, suite *config.Suite, sc *config.Scenario, userOffset int, runID string, log *slog.Logger) report.ScenarioResult {
-	info := report.InfoFromConfig(sc)
+func (r *Runner) runScenario(ctx context.Context, suite *config.Suite, sc *config.Scenario, info report.ScenarioInfo, userOffset int, runID string, log *slog.Logger) report.ScenarioResult {
 	target := r.Config.Targets[sc.Target]
 	workers := sc.Users
 	if sc.IsOpen() {

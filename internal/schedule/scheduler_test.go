@@ -53,33 +53,6 @@ func every(t *testing.T, spec string) cron.Schedule {
 	return s
 }
 
-func TestNextFireTimes(t *testing.T) {
-	base := time.Date(2026, 11, 27, 10, 7, 30, 0, time.UTC)
-	tests := []struct {
-		spec, tz string
-		want     time.Time
-	}{
-		// five fields: seconds optional
-		{"*/15 * * * *", "UTC", time.Date(2026, 11, 27, 10, 15, 0, 0, time.UTC)},
-		// six fields: seconds given
-		{"*/10 * * * * *", "UTC", time.Date(2026, 11, 27, 10, 7, 40, 0, time.UTC)},
-		// descriptors
-		{"@hourly", "UTC", time.Date(2026, 11, 27, 11, 0, 0, 0, time.UTC)},
-		{"@every 2m", "UTC", base.Add(2 * time.Minute)},
-		// a time zone: 09:00 in Berlin is 08:00 UTC (CET, UTC+1) the next day
-		{"0 9 * * *", "Europe/Berlin", time.Date(2026, 11, 28, 8, 0, 0, 0, time.UTC)},
-	}
-	for _, tt := range tests {
-		s, err := config.ParseSchedule(tt.spec, tt.tz)
-		if err != nil {
-			t.Fatalf("%s: %v", tt.spec, err)
-		}
-		if got := s.Next(base); !got.Equal(tt.want) {
-			t.Errorf("%s in %s: next = %v, want %v", tt.spec, tt.tz, got.UTC(), tt.want)
-		}
-	}
-}
-
 func TestOverlapIsSkipped(t *testing.T) {
 	clk := newFakeClock()
 	release := make(chan struct{})
