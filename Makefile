@@ -2,10 +2,18 @@
 # commands a new user needs.
 
 GO        ?= go
-VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-REVISION  ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
-LDFLAGS   := -s -w -X github.com/loadcron/loadcron/internal/version.Version=$(VERSION) \
-             -X github.com/loadcron/loadcron/internal/version.Revision=$(REVISION)
+# Build identity, stamped into prometheus/common/version like every
+# Prometheus component: `loadcron --version` and loadcron_build_info show it.
+VERSION    ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+REVISION   ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+BRANCH     ?= $(shell git rev-parse --abbrev-ref HEAD 2>/dev/null || echo unknown)
+BUILD_USER ?= $(shell id -un 2>/dev/null || echo unknown)@$(shell hostname 2>/dev/null || echo unknown)
+BUILD_DATE ?= $(shell date -u +%Y%m%d-%H:%M:%S)
+LDFLAGS    := -s -w -X github.com/prometheus/common/version.Version=$(VERSION) \
+              -X github.com/prometheus/common/version.Revision=$(REVISION) \
+              -X github.com/prometheus/common/version.Branch=$(BRANCH) \
+              -X github.com/prometheus/common/version.BuildUser=$(BUILD_USER) \
+              -X github.com/prometheus/common/version.BuildDate=$(BUILD_DATE)
 PKGS      := ./...
 
 .PHONY: all build demo test tools vet fmt-check unit bench clean
@@ -65,7 +73,8 @@ kube-build:
 
 ## docker-build: the loadcron+chatsim image (needs Docker)
 docker-build:
-	docker build -f deploy/Dockerfile -t $(IMAGE) --build-arg VERSION=$(VERSION) --build-arg REVISION=$(REVISION) .
+	docker build -f deploy/Dockerfile -t $(IMAGE) --build-arg VERSION=$(VERSION) --build-arg REVISION=$(REVISION) \
+	  --build-arg BRANCH=$(BRANCH) --build-arg BUILD_USER=$(BUILD_USER) --build-arg BUILD_DATE=$(BUILD_DATE) .
 
 ## compose-up / compose-down: the whole monitoring stack on this host (needs Docker)
 compose-up:

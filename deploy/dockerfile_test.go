@@ -28,7 +28,8 @@ func TestDockerfileBuild(t *testing.T) {
 	}
 	ign := readIgnore(t, "Dockerfile.dockerignore")
 	fsRoot := t.TempDir() // the build container's / lives here
-	vals := map[string]string{"VERSION": "v9.9.9-dockertest", "REVISION": "0123456789ab"}
+	vals := map[string]string{"VERSION": "v9.9.9-dockertest", "REVISION": "0123456789ab", "BRANCH": "release-9.9",
+		"BUILD_USER": "builder@ci", "BUILD_DATE": "20261130-18:40:00"}
 	for k, v := range globals {
 		if _, ok := vals[k]; !ok {
 			vals[k] = v
@@ -100,9 +101,12 @@ func TestDockerfileBuild(t *testing.T) {
 			}
 		}
 	}
+	// prometheus/common/version's banner, every field from a build arg.
 	out, err := runCmd(t, 30*time.Second, "", nil, inFS("/out/loadcron"), "version")
-	if err != nil || !strings.Contains(out, vals["VERSION"]) || !strings.Contains(out, vals["REVISION"]) {
-		t.Errorf("loadcron version = %q (%v), want %s and %s from the build args", out, err, vals["VERSION"], vals["REVISION"])
+	want := "loadcron, version " + vals["VERSION"] + " (branch: " + vals["BRANCH"] + ", revision: " + vals["REVISION"] + ")"
+	if err != nil || !strings.Contains(out, want) || !strings.Contains(out, "build user:       "+vals["BUILD_USER"]) ||
+		!strings.Contains(out, "build date:       "+vals["BUILD_DATE"]) {
+		t.Errorf("loadcron version = %q (%v), want %q and the build user and date from the build args", out, err, want)
 	}
 	if out, err := runCmd(t, 30*time.Second, "", nil, inFS("/out/chatsim"), "--help"); err != nil {
 		t.Errorf("chatsim --help: %v\n%s", err, out)

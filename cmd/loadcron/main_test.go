@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -23,13 +24,23 @@ import (
 // binary is the loadcron binary built once for the process tests.
 var binary string
 
+// The build identity the test binary is stamped with, as `make build`
+// stamps a release.
+const (
+	testVersion  = "0.0.0-test"
+	testRevision = "0123456789ab"
+	testBranch   = "test-branch"
+)
+
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "loadcron-bin")
 	if err != nil {
 		panic(err)
 	}
 	binary = filepath.Join(dir, "loadcron")
-	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+	v := "github.com/prometheus/common/version."
+	ldflags := "-X " + v + "Version=" + testVersion + " -X " + v + "Revision=" + testRevision + " -X " + v + "Branch=" + testBranch
+	if out, err := exec.Command("go", "build", "-ldflags", ldflags, "-o", binary, ".").CombinedOutput(); err != nil {
 		panic("building loadcron: " + err.Error() + "\n" + string(out))
 	}
 	code := m.Run()
@@ -79,6 +90,7 @@ func TestRunShippedConfigAgainstChatsim(t *testing.T) {
 	}
 	var rep struct {
 		Timestamp   string `json:"timestamp"`
+		Version     string `json:"loadcron_version"`
 		TestResults []struct {
 			Scenario        string `json:"scenario"`
 			TotalRequests   int64  `json:"total_requests"`
@@ -104,6 +116,10 @@ func TestRunShippedConfigAgainstChatsim(t *testing.T) {
 	st := sim.Stats()
 	if rep.Summary.TotalScenarios != 5 || rep.Summary.ScenariosPassed != 5 || rep.Timestamp == "" {
 		t.Errorf("summary %+v timestamp %q", rep.Summary, rep.Timestamp)
+	}
+	// The version the binary was stamped with, not the User-Agent.
+	if rep.Version != testVersion {
+		t.Errorf("loadcron_version %q, want %q", rep.Version, testVersion)
 	}
 	if total != 215 || uint64(total) != st.Received || uint64(hits) != st.Hits {
 		t.Errorf("report total %d hits %d; chatsim received %d hits %d", total, hits, st.Received, st.Hits)
@@ -147,6 +163,14 @@ func TestRunExitCodes(t *testing.T) {
 				t.Errorf("stderr lacks %q:\n%s", tt.stderr, stderr)
 			}
 		})
+	}
+}
+
+func TestVersion(t *testing.T) {
+	code, stdout, stderr := loadcron(t, nil, "version")
+	want := "loadcron, version " + testVersion + " (branch: " + testBranch + ", revision: " + testRevision + ")\n"
+	if code != 0 || !strings.HasPrefix(stdout, want) || !strings.Contains(stdout, "go version:       "+runtime.Version()) || stderr != "" {
+		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s\nwant stdout starting %q", code, stdout, stderr, want)
 	}
 }
 
@@ -259,6 +283,7 @@ func TestDemoServesLoadMetrics(t *testing.T) {
 		"--data-dir", t.TempDir(), "--log.format", "json")
 	deadline := time.Now().Add(60 * time.Second)
 	var requests float64
+	var buildInfo string
 	for requests == 0 {
 		if time.Now().After(deadline) {
 			t.Fatalf("no loadcron_requests_total within a minute\n%s", out.String())
@@ -271,12 +296,21 @@ func TestDemoServesLoadMetrics(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		for _, line := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(line, "loadcron_build_info{") {
+				buildInfo = line
+			}
 			if strings.HasPrefix(line, "loadcron_requests_total{") {
 				f := strings.Fields(line)
 				v, _ := strconv.ParseFloat(f[len(f)-1], 64)
 				requests += v
 			}
 		}
+	}
+	// The seven labels of the version collector, from the -X flags.
+	wantInfo := `loadcron_build_info{branch="` + testBranch + `",goarch="` + runtime.GOARCH + `",goos="` + runtime.GOOS +
+		`",goversion="` + runtime.Version() + `",revision="` + testRevision + `",tags="unknown",version="` + testVersion + `"} 1`
+	if buildInfo != wantInfo {
+		t.Errorf("build info:\n got %s\nwant %s", buildInfo, wantInfo)
 	}
 	if !strings.Contains(out.String(), "http://"+addr+"/metrics") {
 		t.Errorf("demo did not say where to look:\n%s", out.String())

@@ -9,11 +9,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/common/version"
+
 	"github.com/loadcron/loadcron/internal/config"
 	"github.com/loadcron/loadcron/internal/logging"
 	"github.com/loadcron/loadcron/internal/report"
 	"github.com/loadcron/loadcron/internal/runner"
-	"github.com/loadcron/loadcron/internal/version"
 )
 
 // defaultReportPath is where the guide's script wrote its report.
@@ -57,7 +58,10 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	console := &report.Console{W: stdout, Live: logging.IsTerminal(stdout)}
-	r := &runner.Runner{Config: cfg, UserAgent: version.UserAgent(), Logger: log, Console: console, Segment: seg}
+	r := &runner.Runner{
+		Config: cfg, UserAgent: userAgent(), Version: version.Version,
+		Logger: log, Console: console, Segment: seg,
+	}
 
 	code := exitOK
 	for _, s := range suites {

@@ -5,7 +5,6 @@ import (
 	"io"
 
 	"github.com/loadcron/loadcron/internal/config"
-	"github.com/loadcron/loadcron/internal/version"
 )
 
 // validateCmd checks a config file and lists every problem in it.
@@ -22,11 +21,5 @@ func validateCmd(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	fmt.Fprintf(stdout, "%s: valid (%d targets, %d suites, config hash %s)\n", *path, len(cfg.Targets), len(cfg.Suites), cfg.Hash)
-	return exitOK
-}
-
-// versionCmd prints the version banner.
-func versionCmd(stdout io.Writer) int {
-	fmt.Fprintln(stdout, version.String())
 	return exitOK
 }

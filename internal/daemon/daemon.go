@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/version"
 	"github.com/prometheus/exporter-toolkit/web"
 
 	"github.com/loadcron/loadcron/internal/config"
@@ -30,7 +31,6 @@ import (
 	"github.com/loadcron/loadcron/internal/runner"
 	"github.com/loadcron/loadcron/internal/schedule"
 	"github.com/loadcron/loadcron/internal/server"
-	"github.com/loadcron/loadcron/internal/version"
 )
 
 // Options configure the daemon; they come from the command line.
@@ -121,9 +121,7 @@ func Run(ctx context.Context, opts Options) error {
 	if err := metrics.RegisterRuntime(d.reg); err != nil {
 		return err
 	}
-	d.metrics = metrics.New(d.reg, metrics.Options{
-		NativeHistograms: opts.NativeHistograms, Version: version.Version, Revision: version.Revision,
-	})
+	d.metrics = metrics.New(d.reg, metrics.Options{NativeHistograms: opts.NativeHistograms})
 	d.metrics.SetConfig(cfg)
 	d.metrics.ReloadResult(true, time.Now())
 
@@ -196,7 +194,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 
 	d.ready.Store(true)
-	d.log.Info("loadcron started", "version", version.Version, "listen", ln.Addr().String(),
+	d.log.Info("loadcron started", "version", version.Version, "revision", version.GetRevision(), "listen", ln.Addr().String(),
 		"config", opts.ConfigFile, "suites", len(cfg.Suites), "data_dir", cfg.History.Dir,
 		"segment", opts.Segment.String())
 	if opts.OnReady != nil {
@@ -254,7 +252,10 @@ func (d *Daemon) runSuite(ctx context.Context, job schedule.Job) {
 		return // removed by a reload while queued
 	}
 	d.metrics.SuiteRunStarted(name, time.Now())
-	r := &runner.Runner{Config: cfg, UserAgent: version.UserAgent(), Logger: d.log, Metrics: d.metrics, Segment: d.opts.Segment}
+	r := &runner.Runner{
+		Config: cfg, UserAgent: version.ComponentUserAgent("loadcron"), Version: version.Version,
+		Logger: d.log, Metrics: d.metrics, Segment: d.opts.Segment,
+	}
 	rep := r.Run(ctx, suite, job.RunID, job.Trigger)
 	d.metrics.SuiteRunFinished(name, string(rep.Status), rep.Passed, rep.FinishedAt)
 	if err := d.history.Add(rep); err != nil {

@@ -181,7 +181,7 @@ var specMetrics = map[string][]string{
 	"loadcron_target_health_check_duration_seconds":         {"target"},
 	"loadcron_estimated_cost_total":                         {"suite", "scenario", "target"},
 	"loadcron_estimated_savings_total":                      {"suite", "scenario", "target"},
-	"loadcron_build_info":                                   {"version", "revision", "goversion"},
+	"loadcron_build_info":                                   {"branch", "goarch", "goos", "goversion", "revision", "tags", "version"},
 	"loadcron_config_info":                                  {"hash"},
 	"loadcron_config_last_reload_successful":                nil,
 	"loadcron_config_last_reload_success_timestamp_seconds": nil,

@@ -2,7 +2,6 @@ package metrics
 
 import (
 	"fmt"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -165,7 +164,7 @@ func TestSetConfigDeletesRemovedSeries(t *testing.T) {
 }
 
 func TestSuiteAndDaemonValues(t *testing.T) {
-	m, reg := newTestMetrics(t, Options{Version: "1.2.3", Revision: "abc123"})
+	m, reg := newTestMetrics(t, Options{})
 	m.SetConfig(testConfig("aaaa"))
 	m.ReloadResult(true, t0)
 	m.ReloadResult(false, t0.Add(time.Hour)) // keeps the last success time
@@ -222,14 +221,10 @@ loadcron_config_last_reload_successful 0
 # HELP loadcron_config_last_reload_success_timestamp_seconds Unix time of the last successful configuration (re)load.
 # TYPE loadcron_config_last_reload_success_timestamp_seconds gauge
 loadcron_config_last_reload_success_timestamp_seconds 1.8000000005e+09
-# HELP loadcron_build_info Always 1; labelled with the version, revision and Go version loadcron was built with.
-# TYPE loadcron_build_info gauge
-loadcron_build_info{goversion="`+runtime.Version()+`",revision="abc123",version="1.2.3"} 1
 `, "loadcron_suite_runs_total", "loadcron_suite_running", "loadcron_suite_last_run_passed",
 		"loadcron_suite_last_run_timestamp_seconds", "loadcron_suite_last_run_start_timestamp_seconds",
 		"loadcron_suite_next_run_timestamp_seconds", "loadcron_target_up", "loadcron_target_health_check_duration_seconds",
-		"loadcron_config_last_reload_successful", "loadcron_config_last_reload_success_timestamp_seconds",
-		"loadcron_build_info")
+		"loadcron_config_last_reload_successful", "loadcron_config_last_reload_success_timestamp_seconds")
 
 	// A skipped suite run counts as a skipped run of each of its scenarios.
 	for _, sc := range []string{"baseline", "burst"} {
@@ -254,9 +249,6 @@ func TestWithoutConfig(t *testing.T) {
 	}
 	if got := value(t, reg, "loadcron_target_up", []string{"target", "anything"}); got != 1 {
 		t.Errorf("target_up = %v, want 1", got)
-	}
-	if got := value(t, reg, "loadcron_build_info", nil, "version", "unknown"); got != 1 {
-		t.Errorf("build_info{version=unknown} = %v, want 1", got)
 	}
 	if strings.Contains(strings.Join(mentioned(t, reg, "adhoc"), ""), "config_info") {
 		t.Error("config_info set without a config")

@@ -10,12 +10,12 @@ package metrics
 
 import (
 	"errors"
-	"runtime"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 )
 
@@ -48,8 +48,6 @@ type Options struct {
 	// The daemon sets it; it can be switched off for scrapers that cannot
 	// store both.
 	NativeHistograms bool
-	// Version and Revision label loadcron_build_info ("unknown" when empty).
-	Version, Revision string
 }
 
 // Metrics is every loadcron instrument. Build it with New; its methods are
@@ -67,7 +65,6 @@ type Metrics struct {
 	targetUp             *prometheus.GaugeVec
 	targetHealthDuration *prometheus.GaugeVec
 
-	buildInfo           *prometheus.GaugeVec
 	configInfo          *prometheus.GaugeVec
 	reloadSuccessful    prometheus.Gauge
 	reloadSuccessfulSec prometheus.Gauge
@@ -97,8 +94,9 @@ func (k key) labels() prometheus.Labels {
 	return prometheus.Labels{LabelSuite: k.suite, LabelScenario: k.scenario, LabelTarget: k.target}
 }
 
-// New builds every instrument on reg. It does not register the Go and
-// process collectors; see RegisterRuntime.
+// New builds every instrument on reg, including loadcron_build_info from
+// prometheus/common/version. It does not register the Go and process
+// collectors; see RegisterRuntime.
 func New(reg prometheus.Registerer, opts Options) *Metrics {
 	f := promauto.With(reg)
 	suite := []string{LabelSuite}
@@ -140,10 +138,6 @@ func New(reg prometheus.Registerer, opts Options) *Metrics {
 			Help: "Duration of the target's last health check.",
 		}, target),
 
-		buildInfo: f.NewGaugeVec(prometheus.GaugeOpts{
-			Namespace: Namespace, Name: "build_info",
-			Help: "Always 1; labelled with the version, revision and Go version loadcron was built with.",
-		}, []string{"version", "revision", "goversion"}),
 		configInfo: f.NewGaugeVec(prometheus.GaugeOpts{
 			Namespace: Namespace, Name: "config_info",
 			Help: "Always 1; labelled with the hash of the configuration in force.",
@@ -162,7 +156,12 @@ func New(reg prometheus.Registerer, opts Options) *Metrics {
 		suiteSeen:  make(map[string]bool),
 		targetSeen: make(map[string]bool),
 	}
-	m.buildInfo.WithLabelValues(orUnknown(opts.Version), orUnknown(opts.Revision), runtime.Version()).Set(1)
+	if reg != nil {
+		// loadcron_build_info{version, revision, branch, goversion, goos,
+		// goarch, tags}, read from prometheus/common/version (set at link
+		// time): the same labels as every Prometheus component's.
+		reg.MustRegister(versioncollector.NewCollector(Namespace))
+	}
 	return m
 }
 

@@ -28,6 +28,9 @@ type Runner struct {
 	Config *config.Config
 	// UserAgent is sent with every request ("loadcron/<version>").
 	UserAgent string
+	// Version is the loadcron version recorded in the report
+	// (loadcron_version); empty leaves it out.
+	Version string
 	// Logger receives the run's log lines; nil discards them.
 	Logger *slog.Logger
 	// Metrics, if set, receives live and per-run figures.
@@ -106,7 +109,7 @@ func (r *Runner) Run(ctx context.Context, suite *config.Suite, runID, trigger st
 			_ = r.Console.ScenarioResult(sr)
 		}
 	}
-	rep.Version = r.UserAgent
+	rep.Version = r.Version
 	rep.FinishedAt = time.Now()
 	rep.Finalize()
 	log.Info("suite run finished", "status", rep.Status, "partial", rep.Partial,

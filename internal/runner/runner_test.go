@@ -49,11 +49,15 @@ func TestGuideSuiteAgainstChatsim(t *testing.T) {
 	sim, url := startChatsim(t, chatsim.Faults{})
 	cfg := shippedConfig(t, url)
 	var out bytes.Buffer
-	r := &Runner{Config: cfg, UserAgent: "loadcron/test", Console: &report.Console{W: &out}}
+	r := &Runner{Config: cfg, UserAgent: "loadcron/test", Version: "1.2.3", Console: &report.Console{W: &out}}
 	rep := r.Run(context.Background(), cfg.Suites["chat"], "run-guide", "manual")
 
 	if rep.Status != stats.StatusPassed || !rep.Passed || rep.Partial {
 		t.Fatalf("status %s passed %v partial %v\n%s", rep.Status, rep.Passed, rep.Partial, out.String())
+	}
+	// The report names the version, not the User-Agent (issue 8 §7).
+	if rep.Version != "1.2.3" {
+		t.Errorf("loadcron_version %q, want 1.2.3", rep.Version)
 	}
 	// The guide's five scenarios with their planned request counts.
 	want := []struct {
