@@ -16,7 +16,7 @@ LDFLAGS    := -s -w -X github.com/prometheus/common/version.Version=$(VERSION) \
               -X github.com/prometheus/common/version.BuildDate=$(BUILD_DATE)
 PKGS      := ./...
 
-.PHONY: all build demo test tools vet fmt-check unit bench clean
+.PHONY: all build demo test tools vet fmt-check unit bench bench-hot bench-generator clean
 
 all: build
 
@@ -45,9 +45,18 @@ fmt-check:
 unit:
 	$(GO) test -race -count=1 -timeout 12m $(PKGS)
 
-## bench: hot-path benchmarks (not part of test)
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
+## bench: hot-path benchmarks, then the generator-only figures of
+## internal/bench (not part of test; see internal/bench/README.md)
+bench: bench-hot bench-generator
+
+## bench-hot: in-process benchmarks beside the code
+bench-hot:
+	$(GO) test -run '^$$' -bench . -benchmem $$($(GO) list ./internal/... | grep -v /internal/bench)
+
+## bench-generator: CPU-µs, req/s and allocs per request of the engine
+## against a plain net/http loop, target in its own process
+bench-generator:
+	$(GO) test -run '^$$' -bench Generator -benchtime 1x -timeout 30m ./internal/bench
 
 clean:
 	rm -rf bin data

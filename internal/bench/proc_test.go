@@ -1,0 +1,122 @@
+package bench
+
+import (
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// pinEnv set to "0" turns CPU pinning off.
+const pinEnv = "LOADCRON_BENCH_PIN"
+
+// pinCPUs returns the generator's and the target's CPU when pinning is on:
+// on a machine with at least two CPUs and taskset, the generator gets CPU
+// 0 and the target CPU 1, as in the measurements, so neither steals
+// the other's core. nil means no pinning.
+func pinCPUs() []int {
+	if os.Getenv(pinEnv) == "0" || runtime.NumCPU() < 2 {
+		return nil
+	}
+	if _, err := exec.LookPath("taskset"); err != nil {
+		return nil
+	}
+	return []int{0, 1}
+}
+
+// pinSelf pins every thread of this process to cpu and sets GOMAXPROCS to
+// 1; threads started later inherit the mask. It returns a function that
+// undoes both.
+func pinSelf(cpu int) (undo func()) {
+	var one, all unix.CPUSet
+	one.Set(cpu)
+	if err := unix.SchedGetaffinity(0, &all); err != nil {
+		return func() {}
+	}
+	setAll := func(s *unix.CPUSet) {
+		ents, _ := os.ReadDir("/proc/self/task")
+		for _, e := range ents {
+			if tid, err := strconv.Atoi(e.Name()); err == nil {
+				_ = unix.SchedSetaffinity(tid, s)
+			}
+		}
+	}
+	setAll(&one)
+	prev := runtime.GOMAXPROCS(1)
+	return func() {
+		runtime.GOMAXPROCS(prev)
+		setAll(&all)
+	}
+}
+
+// usage is a snapshot of the process's CPU time and heap allocations.
+type usage struct {
+	cpu     time.Duration // user + system
+	mallocs uint64
+	at      time.Time
+}
+
+func snapshot() usage {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return usage{
+		cpu:     time.Duration(ru.Utime.Nano() + ru.Stime.Nano()),
+		mallocs: ms.Mallocs,
+		at:      time.Now(),
+	}
+}
+
+// rssSampler records the peak resident set size of this process while it
+// runs, sampled every 20 ms from /proc/self/statm.
+type rssSampler struct {
+	stop chan struct{}
+	wg   sync.WaitGroup
+	peak int64
+}
+
+func sampleRSS() *rssSampler {
+	s := &rssSampler{stop: make(chan struct{})}
+	s.peak = rss()
+	s.wg.Go(func() {
+		t := time.NewTicker(20 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-s.stop:
+				return
+			case <-t.C:
+				s.peak = max(s.peak, rss())
+			}
+		}
+	})
+	return s
+}
+
+// Peak stops sampling and returns the peak RSS in bytes.
+func (s *rssSampler) Peak() int64 {
+	close(s.stop)
+	s.wg.Wait()
+	return max(s.peak, rss())
+}
+
+// rss is the current resident set size in bytes.
+func rss() int64 {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return 0
+	}
+	pages, _ := strconv.ParseInt(f[1], 10, 64)
+	return pages * int64(os.Getpagesize())
+}
