@@ -22,6 +22,7 @@ func demoCmd(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.listen, "web.listen-address", "127.0.0.1:8097", "address for /metrics, the API and the status page")
 	fs.StringVar(&f.webConfigFile, "web.config.file", "", "exporter-toolkit web config file enabling TLS and/or basic auth")
 	fs.BoolVar(&f.nativeHist, "metrics.native-histograms", true, "add native histogram buckets to loadcron_request_duration_seconds")
+	fs.BoolVar(&f.lifecycle, "web.enable-lifecycle", false, "enable POST|PUT /-/reload")
 	schedule := fs.String("schedule", "*/2 * * * *", "cron schedule of the demo suite")
 	dataDir := fs.String("data-dir", "data/demo", "directory for the demo's run history")
 	chatAddr := fs.String("chatsim.listen", "127.0.0.1:0", "address of the in-process simulated chat API (port 0: any free port)")

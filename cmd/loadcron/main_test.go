@@ -361,3 +361,68 @@ func TestRunSegmentAndSet(t *testing.T) {
 		t.Errorf("bad --set: exit %d, %s", code, stderr)
 	}
 }
+
+// waitReady polls url until it answers 200.
+func waitReady(t *testing.T, url string, out *syncBuffer) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if resp, err := http.Get(url); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s not ready\n%s", url, out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestServeLifecycleFlag(t *testing.T) {
+	dir := t.TempDir()
+	cfgFile := filepath.Join(dir, "c.yaml")
+	os.WriteFile(cfgFile, []byte(`
+targets:
+  chat: {url: "http://127.0.0.1:1"}
+suites:
+  chat:
+    schedule: "0 0 1 1 *"
+    scenarios:
+      - {name: one, target: chat, users: 1, requests_per_user: 1, request: {path: /}}
+`), 0o644)
+	tests := []struct {
+		name string
+		flag []string
+		code int
+		body string
+	}{
+		// off by default, with Prometheus's answer
+		{"default", nil, 403, "Lifecycle API is not enabled.\n"},
+		// the flag opens it
+		{"enabled", []string{"--web.enable-lifecycle"}, 200, "config reloaded\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			addr := freeAddr(t)
+			args := append([]string{"serve", "--config", cfgFile, "--web.listen-address", addr,
+				"--data-dir", filepath.Join(dir, tt.name)}, tt.flag...)
+			cmd, out, wait := startProcess(t, nil, args...)
+			waitReady(t, "http://"+addr+"/-/ready", out)
+			resp, err := http.Post("http://"+addr+"/-/reload", "", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.code || string(b) != tt.body {
+				t.Errorf("POST /-/reload: %d %q, want %d %q", resp.StatusCode, b, tt.code, tt.body)
+			}
+			cmd.Process.Signal(syscall.SIGTERM)
+			if code := wait(); code != 0 {
+				t.Errorf("exit %d after SIGTERM\n%s", code, out.String())
+			}
+		})
+	}
+}

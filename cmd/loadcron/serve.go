@@ -20,6 +20,7 @@ type serveFlags struct {
 	webConfigFile string
 	nativeHist    bool
 	pprof         bool
+	lifecycle     bool
 	runOnStart    bool
 	log           logFlags
 }
@@ -41,13 +42,14 @@ func (f *serveFlags) overrides() map[string]any {
 // serveCmd runs the daemon until SIGTERM or SIGINT.
 func serveCmd(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("serve", "--config FILE [--web.listen-address HOST:PORT] [--web.config.file FILE] [--data-dir DIR]", stderr)
-	path := fs.String("config", "", "configuration file (required); reloaded on SIGHUP, on change, and on POST /-/reload")
+	path := fs.String("config", "", "configuration file (required); reloaded on SIGHUP, on change, and on POST /-/reload with --web.enable-lifecycle")
 	dataDir := fs.String("data-dir", "", "directory for the run history (overrides history.dir; default data)")
 	var f serveFlags
 	fs.StringVar(&f.listen, "web.listen-address", "", "address for /metrics, the API and the status page (overrides server.listen_address; default :8097)")
 	fs.StringVar(&f.webConfigFile, "web.config.file", "", "exporter-toolkit web config file enabling TLS and/or basic auth")
 	fs.BoolVar(&f.nativeHist, "metrics.native-histograms", true, "add native histogram buckets to loadcron_request_duration_seconds")
 	fs.BoolVar(&f.pprof, "web.enable-pprof", false, "serve /debug/pprof")
+	fs.BoolVar(&f.lifecycle, "web.enable-lifecycle", false, "enable POST|PUT /-/reload (SIGHUP and config file changes reload without it)")
 	fs.BoolVar(&f.runOnStart, "run-on-start", false, "run every suite once at start-up (also server.run_on_start)")
 	fs.StringVar(&f.segment, "segment", "", segmentUsage)
 	f.set = registerSet(fs)
@@ -85,6 +87,7 @@ func runDaemon(opts daemon.Options, f *serveFlags, stderr io.Writer) int {
 	opts.WebConfigFile = f.webConfigFile
 	opts.NativeHistograms = f.nativeHist
 	opts.EnablePprof = f.pprof
+	opts.EnableLifecycle = f.lifecycle
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

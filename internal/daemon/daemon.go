@@ -1,6 +1,7 @@
 // Package daemon wires loadcron's long-running service together: config,
 // metrics, run history, the scheduler and the HTTP server, with reload on
-// SIGHUP / file change / POST /-/reload and a graceful shutdown.
+// SIGHUP / file change / POST /-/reload (with --web.enable-lifecycle) and a
+// graceful shutdown.
 //
 // Start order: config → metrics → history → scheduler → HTTP. Stop order is
 // the reverse of what matters to users: stop scheduling, let runs finish
@@ -60,6 +61,9 @@ type Options struct {
 	NativeHistograms bool
 	// EnablePprof serves /debug/pprof.
 	EnablePprof bool
+	// EnableLifecycle opens POST|PUT /-/reload (--web.enable-lifecycle);
+	// off, it answers 403. SIGHUP and file watching reload either way.
+	EnableLifecycle bool
 	// Logger receives everything; nil discards.
 	Logger *slog.Logger
 	// OnReady is called with the listen address once serving.
@@ -161,16 +165,17 @@ func Run(ctx context.Context, opts Options) error {
 	d.sched.Set(suites)
 
 	srv := server.New(server.Options{
-		Gatherer:      d.reg,
-		Runs:          d.history,
-		Ready:         d.ready.Load,
-		Reload:        d.Reload,
-		Trigger:       d.trigger,
-		Token:         func() string { return *d.token.Load() },
-		Status:        d.status,
-		WebConfigFile: opts.WebConfigFile,
-		EnablePprof:   opts.EnablePprof,
-		Logger:        d.log,
+		Gatherer:        d.reg,
+		Runs:            d.history,
+		Ready:           d.ready.Load,
+		Reload:          d.Reload,
+		EnableLifecycle: opts.EnableLifecycle,
+		Trigger:         d.trigger,
+		Token:           func() string { return *d.token.Load() },
+		Status:          d.status,
+		WebConfigFile:   opts.WebConfigFile,
+		EnablePprof:     opts.EnablePprof,
+		Logger:          d.log,
 	})
 	srvCtx, stopServer := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopServer()

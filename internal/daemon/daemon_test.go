@@ -76,8 +76,13 @@ type testDaemon struct {
 	done   chan error
 }
 
-// start runs a daemon on 127.0.0.1:0 with cfg written to a file in dir.
-func start(t *testing.T, dir, cfg string) *testDaemon {
+// lifecycle is a start option that opens POST /-/reload
+// (--web.enable-lifecycle).
+func lifecycle(o *Options) { o.EnableLifecycle = true }
+
+// start runs a daemon on 127.0.0.1:0 with cfg written to a file in dir,
+// with the defaults of `loadcron serve` changed by opts.
+func start(t *testing.T, dir, cfg string, opts ...func(*Options)) *testDaemon {
 	t.Helper()
 	file := filepath.Join(dir, "loadcron.yaml")
 	if err := os.WriteFile(file, []byte(cfg), 0o644); err != nil {
@@ -89,12 +94,14 @@ func start(t *testing.T, dir, cfg string) *testDaemon {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	d := &testDaemon{addr: "http://" + ln.Addr().String(), file: file, dir: dir, cancel: cancel, done: make(chan error, 1)}
-	go func() {
-		d.done <- Run(ctx, Options{
-			ConfigFile: file, Listener: ln, WatchInterval: -1, NativeHistograms: true,
-			Overrides: map[string]any{"history.dir": filepath.Join(dir, "data")},
-		})
-	}()
+	o := Options{
+		ConfigFile: file, Listener: ln, WatchInterval: -1, NativeHistograms: true,
+		Overrides: map[string]any{"history.dir": filepath.Join(dir, "data")},
+	}
+	for _, f := range opts {
+		f(&o)
+	}
+	go func() { d.done <- Run(ctx, o) }()
 	waitFor(t, "ready", func() bool { return get(t, d.addr+"/-/ready") == 200 })
 	t.Cleanup(func() { d.stop(t) })
 	return d

@@ -21,7 +21,7 @@ import (
 
 func TestScheduledRunsMatchMetrics(t *testing.T) {
 	sim, url := startChatsim(t, 5*time.Millisecond)
-	d := start(t, t.TempDir(), suiteYAML(url, "@every 1s", ""))
+	d := start(t, t.TempDir(), suiteYAML(url, "@every 1s", ""), lifecycle)
 	waitFor(t, "two scheduled runs", func() bool { return len(runs(t, d.addr)) >= 2 })
 
 	// Quiesce: a reload to a yearly schedule stops new runs, then wait for

@@ -14,7 +14,7 @@ import (
 
 func TestReload(t *testing.T) {
 	_, url := startChatsim(t, 5*time.Millisecond)
-	d := start(t, t.TempDir(), suiteYAML(url, "0 0 1 1 *", ""))
+	d := start(t, t.TempDir(), suiteYAML(url, "0 0 1 1 *", ""), lifecycle)
 	mfs := scrape(t, d.addr)
 	next1, _ := value(mfs, "loadcron_suite_next_run_timestamp_seconds", map[string]string{"suite": "chat"})
 	if _, ok := value(mfs, "loadcron_threshold_min_success_ratio", map[string]string{"scenario": "light"}); !ok {
@@ -112,8 +112,16 @@ func TestFileChangeReload(t *testing.T) {
 
 func TestSIGHUPReload(t *testing.T) {
 	_, url := startChatsim(t, 5*time.Millisecond)
-	d := start(t, t.TempDir(), suiteYAML(url, "0 0 1 1 *", "")) // file watching off
+	d := start(t, t.TempDir(), suiteYAML(url, "0 0 1 1 *", "")) // file watching off, lifecycle API off
 	os.WriteFile(d.file, []byte(strings.Replace(suiteYAML(url, "0 0 1 1 *", ""), "0.95", "0.5", 1)), 0o644)
+	// Without --web.enable-lifecycle the endpoint refuses, as Prometheus's
+	// does; SIGHUP still reloads.
+	if code, body := do(t, "POST", d.addr+"/-/reload", ""); code != 403 || !strings.Contains(body, "Lifecycle API is not enabled.") {
+		t.Fatalf("POST /-/reload without the lifecycle API: %d %s, want 403", code, body)
+	}
+	if v, _ := value(scrape(t, d.addr), "loadcron_threshold_min_success_ratio", map[string]string{"scenario": "baseline"}); v != 0.95 {
+		t.Fatalf("threshold %v after a refused reload, want 0.95", v)
+	}
 	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}

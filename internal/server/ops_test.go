@@ -53,7 +53,7 @@ func TestReload(t *testing.T) {
 		}
 		return nil
 	}
-	ts := newHTTP(t, Options{Reload: reload})
+	ts := newHTTP(t, Options{Reload: reload, EnableLifecycle: true})
 	tests := []struct {
 		name   string
 		method string
@@ -79,9 +79,28 @@ func TestReload(t *testing.T) {
 		}
 	}
 	// Without a Reload func: 500, not a crash.
-	ts2 := newHTTP(t, Options{})
+	ts2 := newHTTP(t, Options{EnableLifecycle: true})
 	if code, _, _ := do(t, "POST", ts2.URL+"/-/reload", nil); code != 500 {
 		t.Errorf("reload without a Reload func: %d, want 500", code)
+	}
+}
+
+func TestReloadNeedsLifecycle(t *testing.T) {
+	// Off by default, as in Prometheus: 403 with Prometheus's text, and
+	// the reload function is never called.
+	var calls atomic.Int32
+	ts := newHTTP(t, Options{Reload: func() error { calls.Add(1); return nil }})
+	for _, method := range []string{"POST", "PUT"} {
+		code, _, body := do(t, method, ts.URL+"/-/reload", nil)
+		if code != 403 || body != "Lifecycle API is not enabled.\n" {
+			t.Errorf("%s /-/reload: %d %q, want 403 \"Lifecycle API is not enabled.\"", method, code, body)
+		}
+	}
+	if code, _, _ := do(t, "GET", ts.URL+"/-/reload", nil); code != 405 {
+		t.Errorf("GET /-/reload: %d, want 405", code)
+	}
+	if n := calls.Load(); n != 0 {
+		t.Errorf("Reload called %d times with the lifecycle API off", n)
 	}
 }
 

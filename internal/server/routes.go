@@ -61,8 +61,13 @@ func (s *Server) ready(w http.ResponseWriter, _ *http.Request) {
 }
 
 // reload calls Options.Reload: 200 when the new config is in force, 500
-// with the reason when it was rejected (the old config keeps running).
+// with the reason when it was rejected (the old config keeps running);
+// 403 when the lifecycle API is off (Prometheus's answer, word for word).
 func (s *Server) reload(w http.ResponseWriter, _ *http.Request) {
+	if !s.opts.EnableLifecycle {
+		writeText(w, http.StatusForbidden, "Lifecycle API is not enabled.\n")
+		return
+	}
 	if s.opts.Reload == nil {
 		writeText(w, http.StatusInternalServerError, "failed to reload config: reloading is not supported\n")
 		return

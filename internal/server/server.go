@@ -64,6 +64,10 @@ type Options struct {
 	// Reload re-reads the configuration for /-/reload; its error text is
 	// shown to the client, so it must hold no secrets (nil: 500).
 	Reload func() error
+	// EnableLifecycle opens /-/reload (--web.enable-lifecycle). Off, the
+	// endpoint answers 403 as Prometheus does, and reload stays on the
+	// daemon's other paths (SIGHUP, file watching).
+	EnableLifecycle bool
 	// Token returns the current trigger token; "" (or nil) disables the
 	// trigger API. A func, so the token follows config reloads.
 	Token func() string
