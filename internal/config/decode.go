@@ -110,10 +110,16 @@ func (p *problems) walk(t reflect.Type, raw any, path, key string) (any, bool) {
 		}
 		return p.wrong(path, key, "must be an integer", raw)
 	case reflect.Float64:
-		if f, ok := asFloat(raw); ok {
-			return f, true
+		f, ok := asFloat(raw)
+		switch {
+		case !ok:
+			return p.wrong(path, key, "must be a number", raw)
+		case math.IsNaN(f) || math.IsInf(f, 0):
+			// One rule for every float key: NaN compares false with
+			// every limit, so it would switch range checks and caps off.
+			return p.wrong(path, key, "must be a finite number", raw)
 		}
-		return p.wrong(path, key, "must be a number", raw)
+		return f, true
 	}
 	p.addf(path, "unsupported field type %s", t)
 	return nil, false
@@ -149,6 +155,9 @@ func (p *problems) walkStruct(t reflect.Type, raw any, path, key string) (any, b
 		}
 		if v, ok := p.walk(ft, m[k], join(path, k), join(key, k)); ok {
 			out[k] = v
+			// Present keys are not defaulted: an explicit 0 is checked as
+			// a 0, never silently replaced (see defaults.go).
+			p.present[join(path, k)] = true
 		}
 	}
 	return out, true
@@ -179,7 +188,7 @@ func (p *problems) walkSlice(t reflect.Type, raw any, path, key string, fromText
 		}
 		if _, isMap := raw.(map[string]any); isMap && p.hasSourceUnder(key) {
 			p.bad[path] = true
-			p.addf(path, "must be a list, got a map (a list cannot be indexed from LOADCRON_* variables; set it in the file)")
+			p.addAt(path, "", "must be a list, got a map (a list cannot be indexed from LOADCRON_* variables; set it in the file, or as one comma-separated value) (from %s)", p.sourceUnder(key))
 			return nil, false
 		}
 		return p.wrong(path, key, "must be a list", raw)
@@ -338,8 +347,10 @@ func describe(raw any) string {
 		return fmt.Sprintf("string %q", v)
 	case bool:
 		return fmt.Sprintf("boolean %t", v)
-	case float64, float32:
-		return fmt.Sprintf("number %v", v)
+	case float64:
+		return "number " + formatFloat(v)
+	case float32:
+		return "number " + formatFloat(float64(v))
 	case []any:
 		return "a list"
 	case map[string]any:
@@ -351,6 +362,20 @@ func describe(raw any) string {
 		return fmt.Sprintf("integer %d", n)
 	}
 	return fmt.Sprintf("%T", raw)
+}
+
+// formatFloat spells a float for messages; non-finite values use YAML's
+// spelling (.nan, .inf, -.inf), the way a user would have written them.
+func formatFloat(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return ".nan"
+	case math.IsInf(f, 1):
+		return ".inf"
+	case math.IsInf(f, -1):
+		return "-.inf"
+	}
+	return strconv.FormatFloat(f, 'g', -1, 64)
 }
 
 // join appends a map key to a dotted path.

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 )
@@ -53,28 +54,34 @@ const (
 // is not set: loopback only.
 var defaultAllowedHosts = []string{"127.0.0.1", "::1", "localhost"}
 
-// applyDefaults fills every unset optional field. Safety comes first:
-// scenario defaults (max_in_flight) depend on it.
-func applyDefaults(c *Config) {
+// applyDefaults fills every optional field that was not set. A key that
+// was set keeps its value, zero included, and validation judges it: an
+// explicit "timeout: 0s" is an error, never a silent 30s. Where zero
+// means something (cost 0 = off, abort ratio 0 = disabled, jitter and
+// think time 0) config/README.md says so. Empty strings still mean the
+// default. Safety comes first: scenario defaults (max_in_flight) depend
+// on it.
+func applyDefaults(c *Config, set func(path string) bool) {
+	def := func(path string) bool { return !set(path) }
 	s := &c.Safety
 	if s.AllowedHosts == nil {
 		s.AllowedHosts = append([]string(nil), defaultAllowedHosts...)
 	}
-	setZero(&s.MaxUsers, defaultMaxUsers)
-	setZero(&s.MaxRate, defaultMaxRate)
-	setZero(&s.MaxRequestsPerRun, defaultMaxRequestsPerRun)
-	setZero(&s.MaxRunDuration, defaultMaxRunDuration)
+	defaultIf(def("safety.max_users"), &s.MaxUsers, defaultMaxUsers)
+	defaultIf(def("safety.max_rate"), &s.MaxRate, defaultMaxRate)
+	defaultIf(def("safety.max_requests_per_run"), &s.MaxRequestsPerRun, defaultMaxRequestsPerRun)
+	defaultIf(def("safety.max_run_duration"), &s.MaxRunDuration, defaultMaxRunDuration)
 
-	setZero(&c.Grades.Excellent, defaultGradeExcellent)
-	setZero(&c.Grades.Good, defaultGradeGood)
-	setZero(&c.Grades.Acceptable, defaultGradeAcceptable)
+	defaultIf(def("grades.excellent"), &c.Grades.Excellent, defaultGradeExcellent)
+	defaultIf(def("grades.good"), &c.Grades.Good, defaultGradeGood)
+	defaultIf(def("grades.acceptable"), &c.Grades.Acceptable, defaultGradeAcceptable)
 
 	setZero(&c.Server.ListenAddress, DefaultListenAddress)
-	setZero(&c.Server.ShutdownGrace, defaultShutdownGrace)
+	defaultIf(def("server.shutdown_grace"), &c.Server.ShutdownGrace, defaultShutdownGrace)
 
 	setZero(&c.History.Dir, DefaultHistoryDir)
-	setZero(&c.History.MaxRuns, defaultHistoryMaxRuns)
-	setZero(&c.History.MaxAge, defaultHistoryMaxAge)
+	defaultIf(def("history.max_runs"), &c.History.MaxRuns, defaultHistoryMaxRuns)
+	defaultIf(def("history.max_age"), &c.History.MaxAge, defaultHistoryMaxAge)
 
 	for name, t := range c.Targets {
 		if t == nil {
@@ -82,18 +89,20 @@ func applyDefaults(c *Config) {
 			c.Targets[name] = t
 		}
 		t.Name = name
-		setZero(&t.Timeout, defaultTimeout)
-		setZero(&t.MaxBodyBytes, defaultMaxBodyBytes)
+		tp := "targets." + name + "."
+		defaultIf(def(tp+"timeout"), &t.Timeout, defaultTimeout)
+		defaultIf(def(tp+"max_body_bytes"), &t.MaxBodyBytes, defaultMaxBodyBytes)
 		h := &t.HealthCheck
 		if h.Enabled == nil {
 			h.Enabled = ptr(true)
 		}
 		setZero(&h.Path, defaultHealthPath)
-		setZero(&h.Timeout, defaultHealthTimeout)
-		if len(h.ExpectStatus) == 0 {
+		defaultIf(def(tp+"health_check.timeout"), &h.Timeout, defaultHealthTimeout)
+		if h.ExpectStatus == nil {
 			h.ExpectStatus = []int{defaultHealthStatus}
 		}
-		setZero(&t.CacheSignal.JSONField, defaultCacheJSONField)
+		// An explicit json_field: "" turns the JSON signal off (header only).
+		defaultIf(def(tp+"cache_signal.json_field"), &t.CacheSignal.JSONField, defaultCacheJSONField)
 		setZero(&t.CacheSignal.HeaderValue, defaultCacheHeaderValue)
 	}
 
@@ -104,23 +113,24 @@ func applyDefaults(c *Config) {
 		}
 		su.Name = name
 		setZero(&su.TimeZone, defaultTimeZone)
-		for _, sc := range su.Scenarios {
+		for i, sc := range su.Scenarios {
 			if sc != nil {
-				scenarioDefaults(sc, s)
+				scenarioDefaults(sc, s, fmt.Sprintf("suites.%s.scenarios[%d].", name, i), def)
 			}
 		}
 	}
 }
 
-// scenarioDefaults fills one scenario's optional fields.
-func scenarioDefaults(sc *Scenario, s *Safety) {
+// scenarioDefaults fills one scenario's unset fields; prefix is its key
+// path with a trailing dot.
+func scenarioDefaults(sc *Scenario, s *Safety, prefix string, def func(string) bool) {
 	if sc.Critical == nil {
 		sc.Critical = ptr(true)
 	}
 	if sc.IsOpen() && sc.Users == 0 && s.MaxUsers > 0 {
 		// In-flight requests are the open model's concurrency: cap them
 		// like users.
-		setZero(&sc.MaxInFlight, min(defaultMaxInFlight, s.MaxUsers))
+		defaultIf(def(prefix+"max_in_flight"), &sc.MaxInFlight, min(defaultMaxInFlight, s.MaxUsers))
 	}
 	r := &sc.Request
 	if r.Method == "" {
@@ -130,14 +140,22 @@ func scenarioDefaults(sc *Scenario, s *Safety) {
 		}
 	}
 	setZero(&r.QueryOrder, defaultQueryOrder)
-	setZero(&r.Seed, defaultSeed)
+	defaultIf(def(prefix+"request.seed"), &r.Seed, defaultSeed)
 	if sc.Abort.MaxErrorRatio == nil {
 		sc.Abort.MaxErrorRatio = ptr(defaultAbortErrorRatio)
 	}
-	setZero(&sc.Abort.MinRequests, defaultAbortMinRequests)
+	defaultIf(def(prefix+"abort.min_requests"), &sc.Abort.MinRequests, defaultAbortMinRequests)
 }
 
-// setZero sets *p to def when *p is the zero value.
+// defaultIf sets *p to def when unset is true.
+func defaultIf[T any](unset bool, p *T, def T) {
+	if unset {
+		*p = def
+	}
+}
+
+// setZero sets *p to def when *p is the zero value (strings: empty means
+// the default).
 func setZero[T comparable](p *T, def T) {
 	var zero T
 	if *p == zero {

@@ -71,6 +71,14 @@ type problems struct {
 	bad map[string]bool
 	// decoded is len(list) when decoding ended: the decode errors.
 	decoded int
+	// present holds the key paths set (non-null) in the file, the
+	// environment or an override; defaults fill only the others.
+	present map[string]bool
+}
+
+// newProblems returns an empty problem list for file.
+func newProblems(file string) *problems {
+	return &problems{file: file, sources: map[string]string{}, bad: map[string]bool{}, present: map[string]bool{}}
 }
 
 // addf records a problem at path, naming the environment variable or

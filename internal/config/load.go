@@ -9,7 +9,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/knadh/koanf/parsers/yaml"
 	"github.com/knadh/koanf/providers/env/v2"
 	"github.com/knadh/koanf/v2"
 )
@@ -26,9 +25,16 @@ type LoadOptions struct {
 	Env []string
 	// Overrides set keys by path ("server.listen_address") after the file
 	// and the environment, e.g. from command-line flags. String values are
-	// parsed like environment values.
+	// parsed like environment values. Messages name them "override KEY";
+	// Sets can name their source.
 	Overrides map[string]any
-	// RequireSchedule makes a missing suite schedule an error (serve).
+	// Sets are applied after Overrides, in order (the last one for a key
+	// wins): --set arguments parsed by ParseSet, or flags that map to keys.
+	Sets []Override
+	// RequireSchedule is ignored: a suite without a schedule is valid
+	// everywhere (serve keeps it for the trigger API only).
+	//
+	// Deprecated: kept until every caller has dropped it.
 	RequireSchedule bool
 }
 
@@ -46,33 +52,42 @@ func Load(path string, opts LoadOptions) (*Config, error) {
 // Parse is Load for a config already in memory (an embedded one); name is
 // used in error messages and as Config.File.
 func Parse(data []byte, name string, opts LoadOptions) (*Config, error) {
-	p := &problems{file: name, sources: map[string]string{}, bad: map[string]bool{}}
+	p := newProblems(name)
 	// A fresh koanf per call: reusing one would keep keys a reload deleted.
 	k := koanf.New(".")
-	if err := k.Load(bytesProvider(data), yaml.Parser()); err != nil {
+	if err := k.Load(bytesProvider(data), yamlParser{}); err != nil {
 		p.addf("", "%s", strings.TrimSpace(err.Error()))
 		return nil, p.err()
 	}
 	if err := loadEnv(k, opts.Env, p.sources); err != nil {
 		return nil, err
 	}
+	sets := make([]Override, 0, len(opts.Overrides)+len(opts.Sets))
 	for _, key := range sortedKeys(opts.Overrides) {
-		if err := k.Set(key, opts.Overrides[key]); err != nil {
-			return nil, fmt.Errorf("override %s: %w", key, err)
+		sets = append(sets, Override{Key: key, Value: opts.Overrides[key], Source: "override " + key})
+	}
+	for _, o := range append(sets, opts.Sets...) {
+		if !validKeyPath(o.Key) {
+			p.addf("", "%s: %q is not a key path", o.Source, o.Key)
+			continue
+		}
+		if err := k.Set(o.Key, o.Value); err != nil {
+			p.addf(o.Key, "cannot set: %v", err)
+			continue
 		}
 		for src := range p.sources {
-			if src == key || strings.HasPrefix(src, key+".") {
+			if src == o.Key || strings.HasPrefix(src, o.Key+".") {
 				delete(p.sources, src)
 			}
 		}
-		p.sources[key] = "override " + key
+		p.sources[o.Key] = o.Source
 	}
 
 	cfg := &Config{}
 	p.decodeInto(k.Raw(), cfg)
 	cfg.File = name
-	applyDefaults(cfg)
-	p.validate(cfg, opts)
+	applyDefaults(cfg, func(path string) bool { return p.present[path] })
+	p.validate(cfg)
 	if err := p.err(); err != nil {
 		return nil, err
 	}

@@ -83,7 +83,7 @@ func TestEnvErrors(t *testing.T) {
 			f + `servr: unknown key (did you mean "server"?) (from LOADCRON_SERVR__LISTEN_ADDRESS)`},
 		// lists cannot be indexed from the environment
 		{"list index", []string{"LOADCRON_SUITES__CHAT__SCENARIOS__0__USERS=3"},
-			f + `suites.chat.scenarios: must be a list, got a map (a list cannot be indexed from LOADCRON_* variables; set it in the file)`},
+			f + `suites.chat.scenarios: must be a list, got a map (a list cannot be indexed from LOADCRON_* variables; set it in the file, or as one comma-separated value) (from LOADCRON_SUITES__CHAT__SCENARIOS__0__USERS)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
 	"text/template"
 )
@@ -75,9 +76,11 @@ type CompiledRequest struct {
 }
 
 // templateFuncs are the functions request templates may call besides Go's
-// builtins: json encodes its argument as JSON ({{json .Query}} gives a
-// quoted, escaped string), so bodies can embed queries safely.
-var templateFuncs = template.FuncMap{"json": jsonFunc}
+// builtins (urlquery escapes a query value): json encodes its argument as
+// JSON ({{json .Query}} gives a quoted, escaped string), so bodies can
+// embed queries safely; pathescape escapes one path segment
+// (url.PathEscape: "red shoes" → "red%20shoes", "/" → "%2F").
+var templateFuncs = template.FuncMap{"json": jsonFunc, "pathescape": url.PathEscape}
 
 // jsonFunc encodes v as JSON without HTML escaping.
 func jsonFunc(v any) (string, error) {

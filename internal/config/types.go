@@ -100,7 +100,8 @@ type Suite struct {
 	// Name is the map key under suites (filled in by Load).
 	Name string `koanf:"-"`
 	// Schedule is a cron spec (seconds field optional, descriptors such as
-	// @hourly and @every 15m allowed). Required for serve; ignored by run.
+	// @hourly and @every 15m allowed). Ignored by run. Without one, serve
+	// runs the suite only when triggered (API, run_on_start).
 	Schedule string `koanf:"schedule"`
 	// TimeZone for the schedule, an IANA name. Default "Local".
 	TimeZone string `koanf:"timezone"`
@@ -109,6 +110,10 @@ type Suite struct {
 	// Scenarios run in order. File-only (not overridable from env).
 	Scenarios []*Scenario `koanf:"scenarios"`
 }
+
+// TriggerOnly reports whether the suite has no schedule: the daemon runs
+// it only when triggered.
+func (s *Suite) TriggerOnly() bool { return s.Schedule == "" }
 
 // Scenario is one load profile against one target.
 type Scenario struct {

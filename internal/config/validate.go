@@ -5,8 +5,8 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
-	"time"
 )
 
 // namePattern is what target and suite names must match: lower case, so
@@ -14,7 +14,7 @@ import (
 var namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 
 // validate records every problem in the decoded, defaulted config.
-func (p *problems) validate(c *Config, opts LoadOptions) {
+func (p *problems) validate(c *Config) {
 	p.validateSafety(&c.Safety)
 	p.validateGrades(&c.Grades)
 	p.validateServer(&c.Server)
@@ -29,33 +29,38 @@ func (p *problems) validate(c *Config, opts LoadOptions) {
 		p.addf("suites", "must define at least one suite")
 	}
 	for _, name := range sortedKeys(c.Suites) {
-		p.validateSuite("suites."+name, c.Suites[name], c, opts)
+		p.validateSuite("suites."+name, c.Suites[name], c)
 	}
+	p.validateFiles(c)
 }
 
-// validateSafety checks the global limits.
+// validateSafety checks the global limits and their hard ceilings.
 func (p *problems) validateSafety(s *Safety) {
 	if len(s.AllowedHosts) == 0 {
 		p.addf("safety.allowed_hosts", "must list at least one host")
 	}
 	for i, h := range s.AllowedHosts {
-		if h == "" || strings.ContainsAny(h, "/:[]") && net.ParseIP(normHost(h)) == nil {
-			p.addf(fmt.Sprintf("safety.allowed_hosts[%d]", i), "must be a host name or IP address without scheme or port, got %q", h)
+		if h == "" || strings.ContainsAny(h, "/:[]@?#% ") && net.ParseIP(normHost(h)) == nil {
+			p.addf(fmt.Sprintf("safety.allowed_hosts[%d]", i), "must be a host name or IP address without scheme, port or path, got %q", h)
 		}
 	}
-	p.atLeast1("safety.max_users", s.MaxUsers)
-	if s.MaxRate <= 0 {
-		p.addf("safety.max_rate", "must be > 0, got %v", s.MaxRate)
+	p.intIn("safety.max_users", int64(s.MaxUsers), 1, ceilMaxUsers, "", "1000")
+	if s.MaxRate <= 0 || s.MaxRate > ceilMaxRate {
+		msg := fmt.Sprintf("must be > 0 and ≤ %d, got %s", ceilMaxRate, formatFloat(s.MaxRate))
+		if s.MaxRate == 0 {
+			msg += fmt.Sprintf(unsetForDefault, "1000")
+		}
+		p.addf("safety.max_rate", "%s", msg)
 	}
-	p.atLeast1("safety.max_requests_per_run", s.MaxRequestsPerRun)
-	p.positive("safety.max_run_duration", s.MaxRunDuration)
+	p.intIn("safety.max_requests_per_run", int64(s.MaxRequestsPerRun), 1, ceilMaxRequestsPerRun, "", "100000")
+	p.durIn("safety.max_run_duration", s.MaxRunDuration, false, ceilMaxRunDuration, "", "30m")
 }
 
 // validateGrades checks that the grade bounds are positive and increase.
 func (p *problems) validateGrades(g *Grades) {
-	p.positive("grades.excellent", g.Excellent)
-	p.positive("grades.good", g.Good)
-	p.positive("grades.acceptable", g.Acceptable)
+	p.durIn("grades.excellent", g.Excellent, false, ceilLatency, "", "3s")
+	p.durIn("grades.good", g.Good, false, ceilLatency, "", "5s")
+	p.durIn("grades.acceptable", g.Acceptable, false, ceilLatency, "", "10s")
 	if !(g.Excellent < g.Good && g.Good < g.Acceptable) {
 		p.addf("grades", "must increase: excellent (%s) < good (%s) < acceptable (%s)", g.Excellent, g.Good, g.Acceptable)
 	}
@@ -63,65 +68,82 @@ func (p *problems) validateGrades(g *Grades) {
 
 // validateServer checks the daemon settings.
 func (p *problems) validateServer(s *Server) {
-	if _, _, err := net.SplitHostPort(s.ListenAddress); err != nil {
-		p.addf("server.listen_address", "must be HOST:PORT (HOST may be empty), got %q", s.ListenAddress)
+	if msg := checkListenAddress(s.ListenAddress); msg != "" {
+		p.addf("server.listen_address", "%s", msg)
 	}
-	p.positive("server.shutdown_grace", s.ShutdownGrace)
+	p.durIn("server.shutdown_grace", s.ShutdownGrace, false, ceilShutdown, "", "10s")
+}
+
+// checkListenAddress returns what is wrong with a HOST:PORT listen
+// address ("" when nothing is): the form, the host, the port's range.
+func checkListenAddress(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Sprintf("must be HOST:PORT (HOST may be empty, e.g. \":8097\" or \"127.0.0.1:8097\"), got %q", addr)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 0 || n > 65535 {
+		return fmt.Sprintf("port must be a number from 0 to 65535, got %q in %q", port, addr)
+	}
+	if host != "" && net.ParseIP(host) == nil && !isHostName(host) {
+		return fmt.Sprintf("host must be an IP address or a host name, got %q in %q", host, addr)
+	}
+	return ""
+}
+
+// isHostName reports whether s is a plausible DNS name (letters, digits,
+// "-", "_" and dots).
+func isHostName(s string) bool {
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.' || r == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // validateHistory checks the report retention settings.
 func (p *problems) validateHistory(h *History) {
-	p.atLeast1("history.max_runs", h.MaxRuns)
-	p.positive("history.max_age", h.MaxAge)
+	p.intIn("history.max_runs", int64(h.MaxRuns), 1, ceilHistoryRuns, "", "100")
+	p.durIn("history.max_age", h.MaxAge, false, ceilHistoryAge, "", "168h")
 }
 
-// validateTarget checks one target; s gives the allowed hosts.
+// validateTarget checks one target; s gives the allowed hosts and the
+// run-time cap that bounds its timeouts.
 func (p *problems) validateTarget(path string, t *Target, s *Safety) {
 	if !namePattern.MatchString(t.Name) {
 		p.addf(path, `name must be lower-case letters, digits, "_" or "-"`)
 	}
 	p.validateTargetURL(path+".url", t.URL, s.AllowedHosts)
-	p.positive(path+".timeout", t.Timeout)
-	if t.MaxBodyBytes <= 0 {
-		p.addf(path+".max_body_bytes", "must be > 0, got %d", t.MaxBodyBytes)
-	}
+	p.durIn(path+".timeout", t.Timeout, false, s.MaxRunDuration, maxRunDurationKy, "30s")
+	p.intIn(path+".max_body_bytes", t.MaxBodyBytes, 1, ceilMaxBodyBytes, "", "1048576")
 	p.validateHeaders(path+".headers", t.Headers)
 	h := &t.HealthCheck
-	if !strings.HasPrefix(h.Path, "/") {
-		p.addf(path+".health_check.path", `must start with "/", got %q`, h.Path)
+	if !strings.HasPrefix(h.Path, "/") || strings.HasPrefix(h.Path, "//") {
+		p.addf(path+".health_check.path", `must start with a single "/", got %q`, h.Path)
+	} else if msg := CheckRequestTarget(h.Path); msg != "" {
+		p.addf(path+".health_check.path", "%q %s", h.Path, msg)
 	}
-	p.positive(path+".health_check.timeout", h.Timeout)
+	p.durIn(path+".health_check.timeout", h.Timeout, false, s.MaxRunDuration, maxRunDurationKy, "5s")
+	if len(h.ExpectStatus) == 0 {
+		p.addf(path+".health_check.expect_status", "must list at least one status code (leave it unset for the default [200])")
+	}
 	p.statusCodes(path+".health_check.expect_status", h.ExpectStatus)
 	if (t.TLS.CertFile == "") != (t.TLS.KeyFile == "") {
 		p.addf(path+".tls", "cert_file and key_file must be set together")
 	}
-	if t.CostPerUncachedRequest < 0 {
-		p.addf(path+".cost_per_uncached_request", "must be ≥ 0, got %v", t.CostPerUncachedRequest)
+	if c := t.CostPerUncachedRequest; c < 0 || c > ceilCostPerMiss {
+		p.addf(path+".cost_per_uncached_request", "must be ≥ 0 (0 turns cost figures off) and ≤ %d, got %s", ceilCostPerMiss, formatFloat(c))
 	}
 }
 
 // validateTargetURL checks a target's base URL and that its host is allowed.
 func (p *problems) validateTargetURL(path, raw string, allowed []string) {
-	if raw == "" {
-		p.addf(path, "is required")
-		return
-	}
-	u, err := url.Parse(raw)
-	switch {
-	// Messages show the URL without password, query or fragment: those
-	// may carry credentials, and errors reach logs and HTTP responses.
-	case err != nil:
-		p.addf(path, "is not a valid URL")
-	case u.Scheme != "http" && u.Scheme != "https":
-		p.addf(path, `must be an http:// or https:// URL, got %q`, safeURL(u))
-	case u.Host == "" || u.Hostname() == "":
-		p.addf(path, "must include a host, got %q", safeURL(u))
-	case u.User != nil:
-		p.addf(path, "must not contain credentials (send them in headers)")
-	case u.RawQuery != "" || u.Fragment != "":
-		p.addf(path, "must not have a query or fragment, got %q", safeURL(u))
-	case !hostAllowed(u.Hostname(), allowed):
-		p.addf(path, "host %q is not in safety.allowed_hosts %v", u.Hostname(), allowed)
+	if msg := checkTargetURL(raw, allowed); msg != "" {
+		p.addf(path, "%s", msg)
 	}
 }
 
@@ -174,23 +196,9 @@ func (p *problems) validateHeaders(path string, h map[string]string) {
 // statusCodes checks a list of HTTP status codes.
 func (p *problems) statusCodes(path string, codes []int) {
 	for i, c := range codes {
-		if c < 100 || c > 599 {
+		if c < floorStatusCode || c > ceilStatusCode {
 			p.addf(fmt.Sprintf("%s[%d]", path, i), "must be an HTTP status code (100–599), got %d", c)
 		}
-	}
-}
-
-// positive records a problem when d is not > 0.
-func (p *problems) positive(path string, d time.Duration) {
-	if d <= 0 {
-		p.addf(path, "must be > 0, got %s", d)
-	}
-}
-
-// atLeast1 records a problem when n < 1.
-func (p *problems) atLeast1(path string, n int) {
-	if n < 1 {
-		p.addf(path, "must be ≥ 1, got %d", n)
 	}
 }
 

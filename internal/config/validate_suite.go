@@ -8,7 +8,7 @@ import (
 )
 
 // validateSuite checks one suite and its scenarios.
-func (p *problems) validateSuite(path string, su *Suite, c *Config, opts LoadOptions) {
+func (p *problems) validateSuite(path string, su *Suite, c *Config) {
 	if !namePattern.MatchString(su.Name) {
 		p.addf(path, `name must be lower-case letters, digits, "_" or "-"`)
 	}
@@ -16,10 +16,9 @@ func (p *problems) validateSuite(path string, su *Suite, c *Config, opts LoadOpt
 	if tzErr != nil {
 		p.addf(path+".timezone", "%v", tzErr)
 	}
-	switch {
-	case su.Schedule == "" && opts.RequireSchedule:
-		p.addf(path+".schedule", `is required to serve (a cron spec such as "*/15 * * * *")`)
-	case su.Schedule != "":
+	// A suite without a schedule is valid: run runs it, serve keeps it
+	// for the trigger API only (TriggerOnly).
+	if su.Schedule != "" {
 		tz := su.TimeZone
 		if tzErr != nil {
 			tz = "" // reported above; check the spec on its own
@@ -28,9 +27,7 @@ func (p *problems) validateSuite(path string, su *Suite, c *Config, opts LoadOpt
 			p.addf(path+".schedule", "%v", err)
 		}
 	}
-	if su.Jitter < 0 {
-		p.addf(path+".jitter", "must be ≥ 0, got %s", su.Jitter)
-	}
+	p.durIn(path+".jitter", su.Jitter, true, ceilJitter, "", "")
 	if len(su.Scenarios) == 0 {
 		p.addf(path+".scenarios", "must list at least one scenario")
 		return
@@ -94,22 +91,23 @@ func (p *problems) validateScenario(path string, sc *Scenario, su *Suite, c *Con
 	p.statusCodes(path+".checks.status", sc.Checks.Status)
 	p.validateThresholds(path+".thresholds", &sc.Thresholds)
 	if r := *sc.Abort.MaxErrorRatio; r < 0 || r > 1 {
-		p.addf(path+".abort.max_error_ratio", "must be in (0, 1], or 0 to disable, got %v", r)
+		p.addf(path+".abort.max_error_ratio", "must be in (0, 1], or 0 to disable, got %s", formatFloat(r))
 	}
-	p.atLeast1(path+".abort.min_requests", sc.Abort.MinRequests)
+	p.intIn(path+".abort.min_requests", int64(sc.Abort.MinRequests), 1, int64(c.Safety.MaxRequestsPerRun), "safety.max_requests_per_run", "100")
 }
 
 // validateModel checks the closed (users) or open (rate) load model and
 // the safety caps.
 func (p *problems) validateModel(path string, sc *Scenario, s *Safety) {
-	if sc.Duration < 0 {
-		p.addf(path+".duration", "must be > 0, got %s", sc.Duration)
-	} else if sc.Duration > s.MaxRunDuration {
-		p.addf(path+".duration", "%s exceeds safety.max_run_duration (%s)", sc.Duration, s.MaxRunDuration)
+	if p.bad[path+".rate"] || p.bad[path+".users"] {
+		return // reported by the decoder; the model is unknown
+	}
+	if sc.Duration != 0 || p.present[path+".duration"] {
+		p.durIn(path+".duration", sc.Duration, false, s.MaxRunDuration, maxRunDurationKy, "")
 	}
 	switch {
 	case sc.Rate < 0:
-		p.addf(path+".rate", "must be > 0, got %v", sc.Rate)
+		p.addf(path+".rate", "must be > 0 and ≤ safety.max_rate (%s), got %s", formatFloat(s.MaxRate), formatFloat(sc.Rate))
 		return
 	case sc.Rate > 0 && sc.Users != 0:
 		p.addf(path+".rate", "cannot be combined with users: choose the closed model (users) or the open model (rate)")
@@ -117,26 +115,24 @@ func (p *problems) validateModel(path string, sc *Scenario, s *Safety) {
 	case sc.Rate > 0:
 		p.validateOpen(path, sc, s)
 		return
-	}
-	if sc.Users < 1 {
-		if sc.Users == 0 && sc.Rate == 0 {
-			p.addf(path+".users", "must be ≥ 1 (closed model), or set rate (open model)")
-		} else if sc.Users < 0 {
-			p.addf(path+".users", "must be ≥ 1, got %d", sc.Users)
-		}
-	} else if sc.Users > s.MaxUsers {
-		p.addf(path+".users", "%d exceeds safety.max_users (%d)", sc.Users, s.MaxUsers)
+	case p.present[path+".rate"]:
+		p.addf(path+".rate", "must be > 0 and ≤ safety.max_rate (%s), got 0 (leave it unset for the closed model)", formatFloat(s.MaxRate))
+		return
 	}
 	switch {
-	case sc.RequestsPerUser < 0:
-		p.addf(path+".requests_per_user", "must be ≥ 1, got %d", sc.RequestsPerUser)
+	case sc.Users == 0:
+		p.addf(path+".users", "must be ≥ 1 (closed model), or set rate (open model)")
+	default:
+		p.intIn(path+".users", int64(sc.Users), 1, int64(s.MaxUsers), "safety.max_users", "")
+	}
+	switch {
 	case sc.RequestsPerUser == 0 && sc.Duration == 0:
 		p.addf(path+".requests_per_user", "must be ≥ 1, or set duration")
+	case sc.RequestsPerUser != 0:
+		p.intIn(path+".requests_per_user", int64(sc.RequestsPerUser), 1, int64(s.MaxRequestsPerRun), "safety.max_requests_per_run", "")
 	}
-	if sc.ThinkTime < 0 {
-		p.addf(path+".think_time", "must be ≥ 0, got %s", sc.ThinkTime)
-	}
-	if sc.MaxInFlight != 0 {
+	p.durIn(path+".think_time", sc.ThinkTime, true, s.MaxRunDuration, maxRunDurationKy, "")
+	if sc.MaxInFlight != 0 || p.present[path+".max_in_flight"] {
 		p.addf(path+".max_in_flight", "applies only to the open model (rate)")
 	}
 }
@@ -144,35 +140,30 @@ func (p *problems) validateModel(path string, sc *Scenario, s *Safety) {
 // validateOpen checks an open-model scenario.
 func (p *problems) validateOpen(path string, sc *Scenario, s *Safety) {
 	if sc.Rate > s.MaxRate {
-		p.addf(path+".rate", "%v exceeds safety.max_rate (%v)", sc.Rate, s.MaxRate)
+		p.addf(path+".rate", "must be > 0 and ≤ safety.max_rate (%s), got %s", formatFloat(s.MaxRate), formatFloat(sc.Rate))
 	}
-	if sc.Duration == 0 {
+	if sc.Duration == 0 && !p.present[path+".duration"] {
 		p.addf(path+".duration", "is required with rate (open model)")
 	}
-	if sc.RequestsPerUser != 0 {
+	if sc.RequestsPerUser != 0 || p.present[path+".requests_per_user"] {
 		p.addf(path+".requests_per_user", "applies only to the closed model (users)")
 	}
-	if sc.ThinkTime != 0 {
+	if sc.ThinkTime != 0 || p.present[path+".think_time"] {
 		p.addf(path+".think_time", "applies only to the closed model (users)")
 	}
-	switch {
-	case sc.MaxInFlight < 0:
-		p.addf(path+".max_in_flight", "must be ≥ 1, got %d", sc.MaxInFlight)
-	case sc.MaxInFlight > s.MaxUsers && s.MaxUsers > 0:
-		p.addf(path+".max_in_flight", "%d exceeds safety.max_users (%d)", sc.MaxInFlight, s.MaxUsers)
-	}
+	p.intIn(path+".max_in_flight", int64(sc.MaxInFlight), 1, int64(s.MaxUsers), "safety.max_users", "min(1000, safety.max_users)")
 }
 
 // validateThresholds checks that rates are ratios and latencies positive.
 func (p *problems) validateThresholds(path string, t *Thresholds) {
 	ratio := func(key string, v *float64) {
-		if v != nil && (*v < 0 || *v > 1 || math.IsNaN(*v)) {
-			p.addf(path+"."+key, "must be a ratio in [0, 1], got %v", *v)
+		if v != nil {
+			p.ratio(path+"."+key, *v)
 		}
 	}
 	latency := func(key string, v *time.Duration) {
-		if v != nil && *v <= 0 {
-			p.addf(path+"."+key, "must be > 0, got %s", *v)
+		if v != nil {
+			p.durIn(path+"."+key, *v, false, ceilLatency, "", "")
 		}
 	}
 	ratio("min_success_rate", t.MinSuccessRate)
@@ -180,48 +171,6 @@ func (p *problems) validateThresholds(path string, t *Thresholds) {
 	latency("max_p95_latency", t.MaxP95Latency)
 	latency("max_p99_latency", t.MaxP99Latency)
 	ratio("min_cache_hit_rate", t.MinCacheHitRate)
-}
-
-// validateRequest checks the method, query order and templates, executing
-// each template once with sample data to catch unknown fields.
-func (p *problems) validateRequest(path string, sc *Scenario, su *Suite) {
-	r := &sc.Request
-	if !isToken(r.Method) {
-		p.addf(path+".method", "must be an HTTP method such as GET or POST, got %q", r.Method)
-	}
-	if r.QueryOrder != QueryOrderSequential && r.QueryOrder != QueryOrderRandom {
-		p.addf(path+".query_order", "must be %q or %q, got %q", QueryOrderSequential, QueryOrderRandom, r.QueryOrder)
-	}
-	sample := &TemplateData{RunID: "sample", Scenario: sc.Name, Suite: su.Name}
-	if len(r.Queries) > 0 {
-		sample.Query = r.Queries[0]
-	}
-	check := func(key, text string) string {
-		t, err := compileTemplate(key, text)
-		if err != nil {
-			p.addf(path+"."+key, "bad template: %s", trimPrefix(err.Error(), key))
-			return ""
-		}
-		var b strings.Builder
-		if err := t.Execute(&b, sample); err != nil {
-			p.addf(path+"."+key, "template fails on sample data: %s", trimTemplateErr(err))
-			return ""
-		}
-		return b.String()
-	}
-	if out := check("path", r.Path); out != "" && (!strings.HasPrefix(out, "/") || strings.HasPrefix(out, "//")) {
-		p.addf(path+".path", `must start with a single "/", got %q`, out)
-	}
-	for _, n := range sortedKeys(r.Headers) {
-		if !isToken(n) {
-			p.addf(path+".headers."+n, "header name must be an HTTP token")
-			continue
-		}
-		if out := check("headers."+n, r.Headers[n]); strings.ContainsAny(out, "\r\n\x00") {
-			p.addf(path+".headers."+n, "header value must not contain CR, LF or NUL")
-		}
-	}
-	check("body", r.Body)
 }
 
 // trimPrefix drops "KEY: bad template: " from a compileTemplate error.

@@ -107,7 +107,7 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrConfig, err)
 	}
-	token, err := readToken(cfg)
+	token, err := cfg.Server.ReadToken()
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrConfig, err)
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/loadcron/loadcron/internal/config"
@@ -15,7 +14,7 @@ import (
 
 // loadConfig reads the config the daemon was started with, afresh.
 func (d *Daemon) loadConfig() (*config.Config, error) {
-	opts := config.LoadOptions{Env: d.opts.Env, Overrides: d.opts.Overrides, RequireSchedule: true}
+	opts := config.LoadOptions{Env: d.opts.Env, Overrides: d.opts.Overrides}
 	if d.opts.ConfigData != nil {
 		return config.Parse(d.opts.ConfigData, d.opts.ConfigFile, opts)
 	}
@@ -44,7 +43,7 @@ func (d *Daemon) reloadLocked() error {
 	if err != nil {
 		return err
 	}
-	token, err := readToken(cfg)
+	token, err := cfg.Server.ReadToken()
 	if err != nil {
 		return err
 	}
@@ -90,6 +89,11 @@ func scheduleOf(cfg *config.Config) ([]schedule.Suite, error) {
 	var errs []error
 	for _, name := range cfg.SuiteNames() {
 		s := cfg.Suites[name]
+		if s.TriggerOnly() {
+			// No schedule: the suite runs only when triggered.
+			out = append(out, schedule.Suite{Name: name, Jitter: s.Jitter})
+			continue
+		}
 		sched, err := config.ParseSchedule(s.Schedule, s.TimeZone)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("suites.%s.schedule: %w", name, err))
@@ -98,19 +102,6 @@ func scheduleOf(cfg *config.Config) ([]schedule.Suite, error) {
 		out = append(out, schedule.Suite{Name: name, Schedule: sched, Jitter: s.Jitter, Spec: s.Schedule + "|" + s.TimeZone})
 	}
 	return out, errors.Join(errs...)
-}
-
-// readToken returns the trigger token from config or its file ("" when
-// the trigger API is disabled).
-func readToken(cfg *config.Config) (string, error) {
-	if cfg.Server.TriggerToken != "" || cfg.Server.TriggerTokenFile == "" {
-		return cfg.Server.TriggerToken, nil
-	}
-	b, err := os.ReadFile(cfg.Server.TriggerTokenFile)
-	if err != nil {
-		return "", fmt.Errorf("server.trigger_token_file: %w", err)
-	}
-	return strings.TrimSpace(string(b)), nil
 }
 
 // fileWatcher returns a check that reloads when the config file's content

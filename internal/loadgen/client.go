@@ -2,43 +2,16 @@ package loadgen
 
 import (
 	"crypto/tls"
-	"crypto/x509"
-	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/loadcron/loadcron/internal/config"
 )
 
-// tlsConfig builds the client TLS configuration of a target.
-func tlsConfig(t *config.TLS) (*tls.Config, error) {
-	c := &tls.Config{
-		ServerName:         t.ServerName,
-		InsecureSkipVerify: t.InsecureSkipVerify, //nolint:gosec // opt-in per target for staging certificates
-		MinVersion:         tls.VersionTLS12,
-	}
-	if t.CAFile != "" {
-		pem, err := os.ReadFile(t.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("tls.ca_file: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("tls.ca_file %s: no certificate found", t.CAFile)
-		}
-		c.RootCAs = pool
-	}
-	if t.CertFile != "" || t.KeyFile != "" {
-		cert, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
-		if err != nil {
-			return nil, fmt.Errorf("tls client certificate: %w", err)
-		}
-		c.Certificates = []tls.Certificate{cert}
-	}
-	return c, nil
-}
+// tlsConfig builds the client TLS configuration of a target (config
+// reads the same files at load, so validate finds a bad one first).
+func tlsConfig(t *config.TLS) (*tls.Config, error) { return t.ClientConfig() }
 
 // newTransport returns a transport for one virtual user (idle pool of
 // conns, usually 1) or for the open model's shared worker pool.
