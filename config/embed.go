@@ -1,5 +1,6 @@
 // Package configfiles embeds the example configurations of this folder so
-// `loadcron demo` runs the very suite users read in loadcron.yaml.
+// `loadcron demo` runs the very scenarios users read in loadcron.yaml (from
+// demo.yaml, which differs only in its query list and schedule).
 package configfiles
 
 import _ "embed"
@@ -8,3 +9,9 @@ import _ "embed"
 //
 //go:embed loadcron.yaml
 var LoadcronYAML []byte
+
+// DemoYAML is config/demo.yaml: the same five scenarios with the query list
+// that makes `loadcron demo` retell the guide's example output.
+//
+//go:embed demo.yaml
+var DemoYAML []byte

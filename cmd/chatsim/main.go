@@ -53,12 +53,46 @@ type config struct {
 	// (run reads it from the environment) so that printing a config
 	// cannot show it.
 	redis chatsim.RedisOptions
+	// redisFlagsSet: --redis-db or --redis-prefix was given.
+	redisFlagsSet bool
+	// profile is the --profile name.
+	profile string
 }
 
 // parseFlags turns the arguments into a config. It returns flag.ErrHelp for
-// --help, having printed the usage to stderr.
+// --help, having printed the usage to stderr. --profile picks the options
+// the other flags start from, so it is read first and the arguments are
+// parsed again on top of the chosen profile.
 func parseFlags(args []string, stderr io.Writer) (config, error) {
-	c := config{opts: chatsim.DefaultOptions()}
+	c, profile, err := parseWith(args, stderr, chatsim.DefaultOptions())
+	if err != nil {
+		return c, err
+	}
+	base, err := chatsim.Profile(profile)
+	if err != nil {
+		return c, err
+	}
+	if profile != "" && profile != "default" {
+		if c, _, err = parseWith(args, io.Discard, base); err != nil {
+			return c, err
+		}
+	}
+	if err := c.opts.Validate(); err != nil {
+		return c, err
+	}
+	if c.redis.Addr == "" {
+		if c.redisFlagsSet {
+			return c, errors.New("--redis-db and --redis-prefix need --redis-addr")
+		}
+		return c, nil
+	}
+	return c, c.redis.Validate()
+}
+
+// parseWith parses args with base as the options' defaults and returns the
+// config and the --profile value.
+func parseWith(args []string, stderr io.Writer, base chatsim.Options) (config, string, error) {
+	c := config{opts: base}
 	fs := flag.NewFlagSet("chatsim", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -68,12 +102,19 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		fs.PrintDefaults()
 	}
 	o := &c.opts
+	var profile string
+	fs.StringVar(&profile, "profile", "default", "`NAME` of the options the other flags start from: default, or guide (the load-testing guide's story: 1.5–3s uncached, one request at a time with a bounded queue; see README)")
 	fs.StringVar(&c.listen, "listen", DefaultListen, "address to listen on, as `HOST:PORT` (port 0 picks a free one)")
 	fs.DurationVar(&o.UncachedLatency, "uncached-latency", o.UncachedLatency, "mean latency of a reply not in the cache (the guide measured ~14.6s)")
 	fs.DurationVar(&o.CachedLatency, "cached-latency", o.CachedLatency, "mean latency of a reply served from the cache")
 	fs.Float64Var(&o.Jitter, "jitter", o.Jitter, "spread of both latencies as a fraction of their mean, 0–1 (0.2 = ±20 %)")
 	fs.IntVar(&o.MaxConcurrent, "max-concurrent", o.MaxConcurrent, "requests served at once before answering 503 (0 = no limit)")
 	fs.BoolVar(&o.Queue, "queue", o.Queue, "make requests over --max-concurrent wait for a slot instead of getting 503")
+	fs.IntVar(&o.MaxQueue, "max-queue", o.MaxQueue, "with --queue: requests that may wait for a slot; one more gets 503 at once (0 = no bound)")
+	fs.IntVar(&o.OverloadQueue, "overload-queue", o.OverloadQueue, "waiting requests past which the backend slows down (see --overload-slowdown)")
+	fs.Float64Var(&o.OverloadSlowdown, "overload-slowdown", o.OverloadSlowdown, "latency added per waiting request past --overload-queue, as a fraction (0.06 = 6 %; 0 = off)")
+	fs.DurationVar(&o.TokenInterval, "token-interval", o.TokenInterval, "streamed replies: time between tokens of a reply not in the cache")
+	fs.DurationVar(&o.CachedTokenInterval, "cached-token-interval", o.CachedTokenInterval, "streamed replies: time between tokens of a cached reply")
 	fs.DurationVar(&o.CacheTTL, "cache-ttl", o.CacheTTL, "how long a reply stays cached (0 = forever)")
 	fs.IntVar(&o.ContextTurns, "context-turns", o.ContextTurns, "earlier messages of the conversation that are part of the cache key (0 = message only)")
 	fs.Float64Var(&o.Faults.ErrorRatio, "error-ratio", o.Faults.ErrorRatio, "fault: fraction of chat requests answered 500, 0–1")
@@ -86,23 +127,16 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.redis.DB, "redis-db", 0, "Redis logical database (with --redis-addr)")
 	fs.StringVar(&c.redis.Prefix, "redis-prefix", chatsim.DefaultRedisPrefix, "prefix of chatsim's Redis keys; reset deletes only these (with --redis-addr)")
 	if err := fs.Parse(args); err != nil {
-		return c, err
+		return c, "", err
 	}
 	if fs.NArg() > 0 {
-		return c, fmt.Errorf("unexpected arguments: %q", fs.Args())
+		return c, "", fmt.Errorf("unexpected arguments: %q", fs.Args())
 	}
-	if err := c.opts.Validate(); err != nil {
-		return c, err
-	}
-	if c.redis.Addr == "" {
-		set := map[string]bool{}
-		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-		if set["redis-db"] || set["redis-prefix"] {
-			return c, errors.New("--redis-db and --redis-prefix need --redis-addr")
-		}
-		return c, nil
-	}
-	return c, c.redis.Validate()
+	fs.Visit(func(f *flag.Flag) {
+		c.redisFlagsSet = c.redisFlagsSet || f.Name == "redis-db" || f.Name == "redis-prefix"
+	})
+	c.profile = profile
+	return c, profile, nil
 }
 
 // run serves until ctx is canceled and returns the exit code.
@@ -138,9 +172,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitError
 	}
 	fmt.Fprintf(stdout, "chatsim listening on http://%s\n", ln.Addr())
-	logger.Info("starting", "addr", ln.Addr().String(), "cache", cacheKind,
+	logger.Info("starting", "addr", ln.Addr().String(), "profile", c.profile, "cache", cacheKind,
 		"uncached_latency", c.opts.UncachedLatency.String(), "cached_latency", c.opts.CachedLatency.String(),
 		"jitter", c.opts.Jitter, "max_concurrent", c.opts.MaxConcurrent, "queue", c.opts.Queue,
+		"max_queue", c.opts.MaxQueue, "overload_queue", c.opts.OverloadQueue, "overload_slowdown", c.opts.OverloadSlowdown,
+		"token_interval", c.opts.TokenInterval.String(), "cached_token_interval", c.opts.CachedTokenInterval.String(),
 		"cache_ttl", c.opts.CacheTTL.String(), "context_turns", c.opts.ContextTurns,
 		"error_ratio", c.opts.Faults.ErrorRatio, "extra_latency", c.opts.Faults.ExtraLatency.String(),
 		"cache_off", c.opts.Faults.CacheOff, "unhealthy", c.opts.Faults.Unhealthy)

@@ -48,6 +48,22 @@ func TestParseFlags(t *testing.T) {
 				o.ContextTurns == 3 && o.Seed == 9 &&
 				o.Faults == chatsim.Faults{ErrorRatio: 0.05, ExtraLatency: time.Second, CacheOff: true, Unhealthy: true}
 		}, false},
+		// the guide profile, with one of its values overridden
+		{"profile", []string{"--profile", "guide", "--max-queue", "10", "--token-interval", "5ms"}, func(c config) bool {
+			g := chatsim.GuideProfile()
+			o := c.opts
+			return c.profile == "guide" && o.MaxConcurrent == 1 && o.Queue && o.MaxQueue == 10 &&
+				o.UncachedLatency == g.UncachedLatency && o.OverloadSlowdown == g.OverloadSlowdown &&
+				o.TokenInterval == 5*time.Millisecond && o.CacheTTL == chatsim.GuideCacheTTL
+		}, false},
+		// the stream and overload flags
+		{"stream flags", []string{"--cached-token-interval", "3ms", "--overload-queue", "4", "--overload-slowdown", "0.5"}, func(c config) bool {
+			o := c.opts
+			return o.CachedTokenInterval == 3*time.Millisecond && o.OverloadQueue == 4 && o.OverloadSlowdown == 0.5 &&
+				o.TokenInterval == chatsim.DefaultTokenInterval
+		}, false},
+		// unknown profile
+		{"bad profile", []string{"--profile", "fast"}, nil, true},
 		// unknown flag
 		{"unknown", []string{"--nope"}, nil, true},
 		// out-of-range value caught by Options.Validate

@@ -20,6 +20,10 @@ type ChatRequest struct {
 	Message string `json:"message"`
 	// ConversationID groups messages; one is made up when empty.
 	ConversationID string `json:"conversation_id,omitempty"`
+	// Stream asks for the reply as server-sent events (see stream.go);
+	// an Accept header naming text/event-stream or application/x-ndjson
+	// does the same.
+	Stream bool `json:"stream,omitempty"`
 }
 
 // ChatResponse is the 200 answer of POST /api/chat.
@@ -49,6 +53,9 @@ type answer struct {
 	status int
 	body   any
 	header map[string]string
+	// streamed is set when the answer was a stream, already counted and
+	// written by streamReply.
+	streamed bool
 }
 
 func fail(o outcome, status int, format string, args ...any) answer {
@@ -58,7 +65,10 @@ func fail(o outcome, status int, format string, args ...any) answer {
 func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	s.stats.begin()
-	a := s.chat(r, start)
+	a := s.chat(w, r, start)
+	if a.streamed {
+		return
+	}
 	s.stats.finish(a.out, a.status)
 	for k, v := range a.header {
 		w.Header().Set(k, v)
@@ -68,7 +78,7 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 
 // chat serves one /api/chat request; see the package documentation for
 // the order of the steps and how each ending is counted.
-func (s *Server) chat(r *http.Request, start time.Time) answer {
+func (s *Server) chat(w http.ResponseWriter, r *http.Request, start time.Time) answer {
 	if r.Method != http.MethodPost {
 		a := fail(outInvalid, http.StatusMethodNotAllowed, "method %s not allowed, use POST", r.Method)
 		a.header = map[string]string{"Allow": http.MethodPost}
@@ -94,20 +104,25 @@ func (s *Server) chat(r *http.Request, start time.Time) answer {
 	}
 
 	ctx := r.Context()
+	slowdown := 1.0
 	if s.slots != nil {
 		select {
 		case s.slots <- struct{}{}:
 		default:
 			if !s.opts.Queue {
-				a := fail(outRejected, http.StatusServiceUnavailable, "overloaded: %d requests in progress", cap(s.slots))
-				a.header = map[string]string{"Retry-After": "1"}
-				return a
+				return overloaded("overloaded: %d requests in progress", cap(s.slots))
+			}
+			if n := s.waiting.Add(1); s.opts.MaxQueue > 0 && n > int64(s.opts.MaxQueue) {
+				s.waiting.Add(-1)
+				return overloaded("overloaded: %d requests in progress, %d waiting", cap(s.slots), s.opts.MaxQueue)
 			}
 			s.stats.addGauges(0, 1)
 			select {
 			case s.slots <- struct{}{}:
 				s.stats.addGauges(0, -1)
+				slowdown = s.slowdown(s.waiting.Add(-1))
 			case <-ctx.Done():
+				s.waiting.Add(-1)
 				s.stats.addGauges(0, -1)
 				return canceled(ctx.Err())
 			}
@@ -150,22 +165,33 @@ func (s *Server) chat(r *http.Request, start time.Time) answer {
 			hit = false
 		}
 	}
+	latency, interval := s.opts.UncachedLatency, s.opts.TokenInterval
 	if hit {
-		if err := sleep(ctx, s.rnd.jittered(s.opts.CachedLatency, s.opts.Jitter)); err != nil {
-			return canceled(err)
-		}
+		latency, interval = s.opts.CachedLatency, s.opts.CachedTokenInterval
 	} else {
-		if err := sleep(ctx, s.rnd.jittered(s.opts.UncachedLatency, s.opts.Jitter)); err != nil {
-			return canceled(err)
-		}
 		reply = makeReply(msg)
-		if !f.CacheOff {
+	}
+	latency = time.Duration(float64(s.rnd.jittered(latency, s.opts.Jitter)) * slowdown)
+	// store puts a fresh reply in the cache once it is complete.
+	store := func() {
+		if !hit && !f.CacheOff {
 			if err := s.cache.Set(ctx, key, reply, s.opts.CacheTTL); err != nil {
 				s.stats.cacheError()
 			}
 		}
+		s.hist.add(conv, msg)
 	}
-	s.hist.add(conv, msg)
+	if format := streamFormatOf(r, req); format != streamNone {
+		s.streamReply(ctx, w, streamPlan{
+			format: format, hit: hit, reply: reply, conv: conv,
+			latency: latency, interval: interval, start: start, store: store,
+		})
+		return answer{streamed: true}
+	}
+	if err := sleep(ctx, latency); err != nil {
+		return canceled(err)
+	}
+	store()
 
 	a := answer{out: outMiss, status: http.StatusOK, header: map[string]string{"X-Cache": "MISS"}}
 	if hit {
@@ -178,6 +204,24 @@ func (s *Server) chat(r *http.Request, start time.Time) answer {
 		LatencyMS:      math.Round(float64(time.Since(start).Microseconds())) / 1000,
 	}
 	return a
+}
+
+// overloaded is the 503 of a request that found no slot and no room to
+// wait for one.
+func overloaded(format string, args ...any) answer {
+	a := fail(outRejected, http.StatusServiceUnavailable, format, args...)
+	a.header = map[string]string{"Retry-After": "1"}
+	return a
+}
+
+// slowdown is the latency factor of a request that took its slot while
+// waiting others still waited (Options.OverloadSlowdown).
+func (s *Server) slowdown(waiting int64) float64 {
+	over := waiting - int64(s.opts.OverloadQueue)
+	if s.opts.OverloadSlowdown <= 0 || over <= 0 {
+		return 1
+	}
+	return 1 + s.opts.OverloadSlowdown*float64(over)
 }
 
 // canceled is the answer to a request whose context ended. Nobody may be

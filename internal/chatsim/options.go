@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"time"
 )
 
@@ -16,6 +17,10 @@ const (
 	DefaultJitter          = 0.2
 	DefaultMaxConcurrent   = 100
 	DefaultCacheTTL        = 30 * time.Minute
+	// DefaultTokenInterval and DefaultCachedTokenInterval pace streamed
+	// replies: a fresh answer trickles out, a cached one comes at once.
+	DefaultTokenInterval       = 10 * time.Millisecond
+	DefaultCachedTokenInterval = time.Millisecond
 )
 
 // Options configure a Server. The zero value is a valid, instant server:
@@ -35,8 +40,26 @@ type Options struct {
 	// 0 or less means no limit.
 	MaxConcurrent int
 	// Queue makes a request that finds every slot taken wait for one
-	// (bounded by its context) instead of getting 503 at once.
+	// (bounded by its context) instead of getting 503 at once. Waiting
+	// requests get their slot in arrival order.
 	Queue bool
+	// MaxQueue bounds the requests waiting for a slot in queue mode: one
+	// more is answered 503 at once, as a server whose backlog is full.
+	// 0 or less means no bound.
+	MaxQueue int
+	// OverloadQueue and OverloadSlowdown make an overloaded backend slower
+	// (contention, swapping): while more than OverloadQueue requests wait
+	// for a slot, a request taking its slot has its cached or uncached
+	// latency multiplied by 1 + OverloadSlowdown × (waiting −
+	// OverloadQueue). OverloadSlowdown 0 switches it off.
+	OverloadQueue    int
+	OverloadSlowdown float64
+	// TokenInterval paces a streamed reply that was not in the cache: its
+	// first token comes after the uncached latency, each further token
+	// TokenInterval later. CachedTokenInterval does the same for cached
+	// replies (after the cached latency).
+	TokenInterval       time.Duration
+	CachedTokenInterval time.Duration
 	// CacheTTL is how long a reply stays cached; 0 or less means forever.
 	CacheTTL time.Duration
 	// ContextTurns adds the last N user messages of the conversation to the
@@ -59,14 +82,17 @@ type Options struct {
 
 // DefaultOptions returns the settings chatsim runs with when no flag is
 // given: 50ms ± 20 % uncached, 2ms ± 20 % cached, 100 concurrent requests
-// without queueing, a 30-minute TTL and no context sensitivity.
+// without queueing, a 30-minute TTL, no context sensitivity, and streamed
+// tokens every 10ms (every 1ms when cached).
 func DefaultOptions() Options {
 	return Options{
-		UncachedLatency: DefaultUncachedLatency,
-		CachedLatency:   DefaultCachedLatency,
-		Jitter:          DefaultJitter,
-		MaxConcurrent:   DefaultMaxConcurrent,
-		CacheTTL:        DefaultCacheTTL,
+		UncachedLatency:     DefaultUncachedLatency,
+		CachedLatency:       DefaultCachedLatency,
+		Jitter:              DefaultJitter,
+		MaxConcurrent:       DefaultMaxConcurrent,
+		CacheTTL:            DefaultCacheTTL,
+		TokenInterval:       DefaultTokenInterval,
+		CachedTokenInterval: DefaultCachedTokenInterval,
 	}
 }
 
@@ -82,6 +108,18 @@ func (o Options) Validate() error {
 	}
 	if o.Jitter < 0 || o.Jitter > 1 {
 		errs = append(errs, fmt.Errorf("jitter: must be in [0, 1], got %g", o.Jitter))
+	}
+	if !(o.OverloadSlowdown >= 0) || math.IsInf(o.OverloadSlowdown, 0) {
+		errs = append(errs, fmt.Errorf("overload slowdown: must be a finite number ≥ 0, got %g", o.OverloadSlowdown))
+	}
+	if o.OverloadQueue < 0 {
+		errs = append(errs, fmt.Errorf("overload queue: must be ≥ 0, got %d", o.OverloadQueue))
+	}
+	if o.TokenInterval < 0 {
+		errs = append(errs, fmt.Errorf("token interval: must be ≥ 0, got %s", o.TokenInterval))
+	}
+	if o.CachedTokenInterval < 0 {
+		errs = append(errs, fmt.Errorf("cached token interval: must be ≥ 0, got %s", o.CachedTokenInterval))
 	}
 	if o.ContextTurns < 0 {
 		errs = append(errs, fmt.Errorf("context turns: must be ≥ 0, got %d", o.ContextTurns))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -18,6 +19,7 @@ type Server struct {
 	hist    *histories
 	rnd     *lockedRand
 	slots   chan struct{} // one token per request being served; nil: no limit
+	waiting atomic.Int64  // requests waiting for a slot (queue mode)
 	stats   *counters
 	log     *slog.Logger
 	handler http.Handler
@@ -34,6 +36,10 @@ func New(opts Options) *Server {
 	opts.UncachedLatency = max(opts.UncachedLatency, 0)
 	opts.CachedLatency = max(opts.CachedLatency, 0)
 	opts.ContextTurns = max(opts.ContextTurns, 0)
+	opts.TokenInterval = max(opts.TokenInterval, 0)
+	opts.CachedTokenInterval = max(opts.CachedTokenInterval, 0)
+	opts.OverloadQueue = max(opts.OverloadQueue, 0)
+	opts.OverloadSlowdown = clamp(opts.OverloadSlowdown, 0, math.MaxFloat64)
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
