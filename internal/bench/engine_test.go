@@ -28,6 +28,7 @@ func benchTarget(url, client string) *config.Target {
 		Timeout:      10 * time.Second,
 		MaxBodyBytes: 1 << 20,
 		CacheSignal:  config.CacheSignal{JSONField: "cached"},
+		Client:       client,
 	}
 }
 

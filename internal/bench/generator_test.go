@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/loadcron/loadcron/internal/config"
 )
 
 // client is one contender of the generator benchmark: it sends closed-loop
@@ -19,15 +21,19 @@ type client struct {
 }
 
 func contenders() []client {
-	return []client{
-		{"net/http loop", plainLoop},
-		{"loadcron", func(tb testing.TB, url string, users int, d time.Duration) int64 {
-			r := runEngine(tb, context.Background(), benchTarget(url, ""), closedFor(users, d))
+	engine := func(httpClient string) func(tb testing.TB, url string, users int, d time.Duration) int64 {
+		return func(tb testing.TB, url string, users int, d time.Duration) int64 {
+			r := runEngine(tb, context.Background(), benchTarget(url, httpClient), closedFor(users, d))
 			if r.sum.Failed > 0 {
-				tb.Errorf("loadcron: %d of %d requests failed: %v", r.sum.Failed, r.sum.Total, r.sum.Errors)
+				tb.Errorf("loadcron %s: %d of %d requests failed: %v", httpClient, r.sum.Failed, r.sum.Total, r.sum.Errors)
 			}
 			return r.sum.Total
-		}},
+		}
+	}
+	return []client{
+		{"net/http loop", plainLoop},
+		{"loadcron net/http", engine(config.ClientNetHTTP)},
+		{"loadcron http1", engine(config.ClientHTTP1)},
 	}
 }
 

@@ -92,6 +92,7 @@ func applyDefaults(c *Config, set func(path string) bool) {
 		tp := "targets." + name + "."
 		defaultIf(def(tp+"timeout"), &t.Timeout, defaultTimeout)
 		defaultIf(def(tp+"max_body_bytes"), &t.MaxBodyBytes, defaultMaxBodyBytes)
+		setZero(&t.Client, ClientNetHTTP)
 		h := &t.HealthCheck
 		if h.Enabled == nil {
 			h.Enabled = ptr(true)

@@ -54,7 +54,22 @@ type Target struct {
 	// CostPerUncachedRequest is the estimated cost of one uncached
 	// response, in any currency (guide: 0.06). Zero disables cost figures.
 	CostPerUncachedRequest float64 `koanf:"cost_per_uncached_request"`
+	// Client chooses the engine's HTTP client for this target:
+	// ClientNetHTTP (Go's net/http, the default) or ClientHTTP1
+	// (loadcron's own HTTP/1.1 client, cheaper per request).
+	Client string `koanf:"client"`
 }
+
+// HTTP clients a target can choose (Target.Client).
+const (
+	// ClientNetHTTP is Go's net/http client: HTTP/2 over TLS when the
+	// server offers it, gzip negotiation, keep-alive connections.
+	ClientNetHTTP = "net/http"
+	// ClientHTTP1 is loadcron's HTTP/1.1 client: one keep-alive
+	// connection per virtual user, requests pre-rendered where static,
+	// deadlines on the connection, no HTTP/2 and no gzip negotiation.
+	ClientHTTP1 = "http1"
+)
 
 // HealthCheck is a GET to Path that must answer one of ExpectStatus.
 type HealthCheck struct {

@@ -138,6 +138,9 @@ func (p *problems) validateTarget(path string, t *Target, s *Safety) {
 	if c := t.CostPerUncachedRequest; c < 0 || c > ceilCostPerMiss {
 		p.addf(path+".cost_per_uncached_request", "must be ≥ 0 (0 turns cost figures off) and ≤ %d, got %s", ceilCostPerMiss, formatFloat(c))
 	}
+	if t.Client != ClientNetHTTP && t.Client != ClientHTTP1 {
+		p.addf(path+".client", "must be %q or %q, got %q", ClientNetHTTP, ClientHTTP1, t.Client)
+	}
 }
 
 // validateTargetURL checks a target's base URL and that its host is allowed.

@@ -20,6 +20,7 @@ type inspector struct {
 	cacheField  []string
 	cacheHeader string
 	cacheValue  string
+	cacheValueB []byte
 }
 
 func newInspector(t *config.Target, c *config.Checks) *inspector {
@@ -40,6 +41,7 @@ func newInspector(t *config.Target, c *config.Checks) *inspector {
 	if in.cacheValue == "" {
 		in.cacheValue = "HIT"
 	}
+	in.cacheValueB = []byte(in.cacheValue)
 	return in
 }
 
@@ -80,6 +82,37 @@ func (in *inspector) statusOK(code int) bool {
 // cache reads the cache-hit signal: the JSON field first (true → hit,
 // false → miss, anything else or absent → not decided), then the header.
 func (in *inspector) cache(h http.Header, body []byte) result.Cache {
+	if c := in.cacheBody(body); c != result.CacheUnknown {
+		return c
+	}
+	if in.cacheHeader != "" {
+		if vs, ok := h[in.cacheHeader]; ok && len(vs) > 0 {
+			if strings.EqualFold(strings.TrimSpace(vs[0]), in.cacheValue) {
+				return result.CacheHit
+			}
+			return result.CacheMiss
+		}
+	}
+	return result.CacheUnknown
+}
+
+// cacheRaw is cache for the HTTP/1.1 client, which hands over the cache
+// header's value (ok when the response had the header) instead of a map.
+func (in *inspector) cacheRaw(value []byte, ok bool, body []byte) result.Cache {
+	if c := in.cacheBody(body); c != result.CacheUnknown {
+		return c
+	}
+	if in.cacheHeader != "" && ok {
+		if bytes.EqualFold(bytes.TrimSpace(value), in.cacheValueB) {
+			return result.CacheHit
+		}
+		return result.CacheMiss
+	}
+	return result.CacheUnknown
+}
+
+// cacheBody reads the JSON field of the cache signal.
+func (in *inspector) cacheBody(body []byte) result.Cache {
 	if in.cacheField != nil {
 		if v, ok := jsonLookup(body, in.cacheField); ok {
 			switch string(v) {
@@ -88,14 +121,6 @@ func (in *inspector) cache(h http.Header, body []byte) result.Cache {
 			case "false":
 				return result.CacheMiss
 			}
-		}
-	}
-	if in.cacheHeader != "" {
-		if vs, ok := h[in.cacheHeader]; ok && len(vs) > 0 {
-			if strings.EqualFold(strings.TrimSpace(vs[0]), in.cacheValue) {
-				return result.CacheHit
-			}
-			return result.CacheMiss
 		}
 	}
 	return result.CacheUnknown

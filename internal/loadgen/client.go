@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"context"
 	"crypto/tls"
 	"net"
 	"net/http"
@@ -13,13 +14,23 @@ import (
 // reads the same files at load, so validate finds a bad one first).
 func tlsConfig(t *config.TLS) (*tls.Config, error) { return t.ClientConfig() }
 
+// dialFunc opens a connection: net.Dialer.DialContext's shape.
+type dialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
+
+// newDialer returns the dialer every connection of the engine goes
+// through, whichever HTTP client a target uses: safety rules on where load
+// may go belong here.
+func newDialer() dialFunc {
+	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+	return d.DialContext
+}
+
 // newTransport returns a transport for one virtual user (idle pool of
 // conns, usually 1) or for the open model's shared worker pool.
-func newTransport(tc *tls.Config, conns int) *http.Transport {
-	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+func newTransport(tc *tls.Config, conns int, dial dialFunc) *http.Transport {
 	return &http.Transport{
 		Proxy:                 nil, // load goes straight to the target, never through an environment proxy
-		DialContext:           d.DialContext,
+		DialContext:           dial,
 		TLSClientConfig:       tc.Clone(), // http2 set-up writes to it: one copy per transport
 		TLSHandshakeTimeout:   10 * time.Second,
 		MaxIdleConns:          conns,

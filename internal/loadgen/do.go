@@ -27,6 +27,10 @@ func (t *traceState) init() {
 // model's intended send time (zero in the closed model): latency counts
 // from it, so a request that waited for a free slot carries that wait.
 func (w *worker) do(ctx context.Context, intended time.Time) {
+	if w.h1 != nil {
+		w.doH1(ctx, intended)
+		return
+	}
 	e := w.e
 	res := &w.res
 	*res = result.Result{}
@@ -121,12 +125,15 @@ func (w *worker) readBody(r io.Reader) (n int64, over bool, err error) {
 	}
 }
 
-// bodyErrKind classifies an error while reading the body.
+// bodyErrKind classifies an error while reading the body. reqCtx is the
+// request's own context (nil for the HTTP/1.1 client, whose timeout is a
+// deadline on the connection).
 func bodyErrKind(runCtx, reqCtx context.Context, err error) result.Kind {
 	switch {
 	case runCtx.Err() != nil:
 		return result.KindCanceled
-	case errors.Is(reqCtx.Err(), context.DeadlineExceeded), errors.Is(err, context.DeadlineExceeded):
+	case reqCtx != nil && errors.Is(reqCtx.Err(), context.DeadlineExceeded),
+		errors.Is(err, context.DeadlineExceeded), isTimeout(err):
 		return result.KindTimeout
 	default:
 		return result.KindBody

@@ -112,6 +112,7 @@ func Run(ctx context.Context, spec *Spec, hooks Hooks) (Outcome, error) {
 		limit:   spec.Target.MaxBodyBytes,
 		stop:    make(chan struct{}),
 		runCtx:  ctx,
+		dial:    newDialer(),
 	}
 	if e.timeout <= 0 {
 		e.timeout = 30 * time.Second
@@ -150,6 +151,7 @@ type engine struct {
 	timeout time.Duration
 	limit   int64
 	runCtx  context.Context
+	dial    dialFunc // every connection of the run, both clients
 
 	abortRatio  float64
 	abortMin    int64
@@ -226,11 +228,13 @@ func (e *engine) runClosed(ctx context.Context, start time.Time) Outcome {
 }
 
 // worker is one goroutine's request machinery: its client, buffers and
-// recorder, all reused across requests.
+// recorder, all reused across requests. A target with client: http1 uses
+// h1 instead of tr and client.
 type worker struct {
 	e      *engine
 	tr     *http.Transport
 	client *http.Client
+	h1     *h1Conn
 	reqs   *userRequests
 	rec    result.Recorder
 	buf    []byte
@@ -239,17 +243,26 @@ type worker struct {
 }
 
 func (e *engine) newWorker(index, conns int) *worker {
-	tr := newTransport(e.tls, conns)
 	w := &worker{
-		e:      e,
-		tr:     tr,
-		client: newClient(tr),
-		reqs:   e.plan.forUser(e.spec.UserOffset + index),
-		rec:    e.hooks.Recorder(index),
-		buf:    make([]byte, 0, 4096),
+		e:    e,
+		reqs: e.plan.forUser(e.spec.UserOffset + index),
+		rec:  e.hooks.Recorder(index),
+		buf:  make([]byte, 0, 4096),
 	}
+	if e.plan.h1 != nil {
+		w.h1 = newH1Conn(e, e.tls)
+		return w
+	}
+	w.tr = newTransport(e.tls, conns, e.dial)
+	w.client = newClient(w.tr)
 	w.trace.init()
 	return w
 }
 
-func (w *worker) close() { w.tr.CloseIdleConnections() }
+func (w *worker) close() {
+	if w.h1 != nil {
+		w.h1.close()
+		return
+	}
+	w.tr.CloseIdleConnections()
+}

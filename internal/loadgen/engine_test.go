@@ -75,11 +75,31 @@ func (g *maxGauge) Add(v float64) {
 	}
 }
 
-// testSpec is a 1-user closed scenario against url with fast timeouts.
+// testClient is the HTTP client the engine tests run with; bothClients
+// sets it. The engine tests run once per client: whatever the target's
+// client, every behaviour they check must hold.
+var testClient = config.ClientNetHTTP
+
+// bothClients runs test once with each HTTP client a target can choose.
+// Not for parallel tests: it sets testClient.
+func bothClients(t *testing.T, test func(t *testing.T)) {
+	for _, c := range []string{config.ClientNetHTTP, config.ClientHTTP1} {
+		t.Run(c, func(t *testing.T) {
+			prev := testClient
+			testClient = c
+			defer func() { testClient = prev }()
+			test(t)
+		})
+	}
+}
+
+// testSpec is a 1-user closed scenario against url with fast timeouts,
+// using testClient.
 func testSpec(url string, mutate func(*config.Target, *config.Scenario)) *Spec {
 	tgt := &config.Target{
 		Name:         "t",
 		URL:          url,
+		Client:       testClient,
 		Timeout:      2 * time.Second,
 		MaxBodyBytes: 1 << 20,
 		CacheSignal:  config.CacheSignal{JSONField: "cached"},
@@ -97,7 +117,9 @@ func testSpec(url string, mutate func(*config.Target, *config.Scenario)) *Spec {
 	return &Spec{Suite: "suite", RunID: "run-1", UserAgent: "loadcron/test", Target: tgt, Scenario: sc}
 }
 
-func TestErrorKinds(t *testing.T) {
+func TestErrorKinds(t *testing.T) { bothClients(t, testErrorKinds) }
+
+func testErrorKinds(t *testing.T) {
 	hang := make(chan struct{})
 	defer close(hang)
 	mux := http.NewServeMux()
@@ -209,7 +231,9 @@ func TestErrorKinds(t *testing.T) {
 	}
 }
 
-func TestClosedModelCountsAndHeaders(t *testing.T) {
+func TestClosedModelCountsAndHeaders(t *testing.T) { bothClients(t, testClosedModelCountsAndHeaders) }
+
+func testClosedModelCountsAndHeaders(t *testing.T) {
 	var (
 		mu     sync.Mutex
 		bodies []string
@@ -262,7 +286,9 @@ func TestClosedModelCountsAndHeaders(t *testing.T) {
 	}
 }
 
-func TestAbortRule(t *testing.T) {
+func TestAbortRule(t *testing.T) { bothClients(t, testAbortRule) }
+
+func testAbortRule(t *testing.T) {
 	var served atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		served.Add(1)
@@ -288,7 +314,9 @@ func TestAbortRule(t *testing.T) {
 	}
 }
 
-func TestOpenModelStall(t *testing.T) {
+func TestOpenModelStall(t *testing.T) { bothClients(t, testOpenModelStall) }
+
+func testOpenModelStall(t *testing.T) {
 	// The target answers at once, except that it stalls every request that
 	// arrives during a window in the middle of the run.
 	stallFrom, stallFor := 200*time.Millisecond, 300*time.Millisecond
@@ -348,7 +376,9 @@ func TestOpenModelStall(t *testing.T) {
 	}
 }
 
-func TestHangingTargetNoLeak(t *testing.T) {
+func TestHangingTargetNoLeak(t *testing.T) { bothClients(t, testHangingTargetNoLeak) }
+
+func testHangingTargetNoLeak(t *testing.T) {
 	hang := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {

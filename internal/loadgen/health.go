@@ -48,7 +48,7 @@ func CheckHealth(ctx context.Context, t *config.Target, userAgent, runID string)
 		h.Error = err.Error()
 		return h
 	}
-	tr := newTransport(tc, 1)
+	tr := newTransport(tc, 1, newDialer())
 	defer tr.CloseIdleConnections()
 
 	parent := ctx

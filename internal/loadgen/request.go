@@ -3,6 +3,7 @@ package loadgen
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -31,6 +32,12 @@ type requestPlan struct {
 	suite     string
 	name      string
 	runID     string
+	// h1 is the HTTP/1.1 client's pre-rendered part (nil for net/http).
+	h1 *h1Plan
+	// replayable says a request may be sent again on a new connection
+	// when a kept-alive one turns out closed before any answer: an
+	// idempotent method or an idempotency key (net/http's rule).
+	replayable bool
 }
 
 func newRequestPlan(spec *Spec) (*requestPlan, error) {
@@ -58,7 +65,7 @@ func newRequestPlan(spec *Spec) (*requestPlan, error) {
 	if path, ok := tmpl.Path.Static(); ok {
 		staticURL = strings.TrimSuffix(spec.Target.URL, "/") + path
 	}
-	return &requestPlan{
+	p := &requestPlan{
 		staticURL: staticURL,
 		method:    method,
 		base:      strings.TrimSuffix(spec.Target.URL, "/"),
@@ -70,7 +77,25 @@ func newRequestPlan(spec *Spec) (*requestPlan, error) {
 		suite:     spec.Suite,
 		name:      spec.Scenario.Name,
 		runID:     spec.RunID,
-	}, nil
+	}
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		p.replayable = true
+	}
+	if _, ok := h["Idempotency-Key"]; ok {
+		p.replayable = true
+	}
+	for _, th := range tmpl.Headers {
+		if http.CanonicalHeaderKey(th.Name) == "Idempotency-Key" {
+			p.replayable = true
+		}
+	}
+	if spec.Target.Client == config.ClientHTTP1 {
+		if p.h1, err = newH1Plan(p); err != nil {
+			return nil, fmt.Errorf("target url: %w", err)
+		}
+	}
+	return p, nil
 }
 
 // userRequests is one virtual user's (or worker's) view of the plan, with
@@ -85,6 +110,13 @@ type userRequests struct {
 	path bytes.Buffer
 	hdr  bytes.Buffer
 	rd   bytes.Reader
+
+	// The current request, rendered by prepare: its URL, its body (nil
+	// when the request has none) and the values of the templated headers
+	// (in plan.tmpl.Headers order).
+	url      string
+	bodyData []byte
+	hdrVals  []string
 }
 
 // render returns a template's text for the current request; static
@@ -101,15 +133,19 @@ func (u *userRequests) render(t *config.Template, buf *bytes.Buffer) (string, er
 }
 
 func (p *requestPlan) forUser(user int) *userRequests {
-	u := &userRequests{plan: p, user: user}
+	u := &userRequests{plan: p, user: user, hdrVals: make([]string, len(p.tmpl.Headers))}
 	if p.random {
 		u.rnd = rand.New(rand.NewPCG(uint64(p.seed), uint64(user)))
 	}
 	return u
 }
 
-// next builds the user's next request.
-func (u *userRequests) next(ctx context.Context) (*http.Request, error) {
+// errHeaderValue is a templated header value that HTTP cannot carry.
+var errHeaderValue = errors.New("header value holds a control character")
+
+// prepare renders the user's next request (URL, body, templated header
+// values) for either client.
+func (u *userRequests) prepare() error {
 	p := u.plan
 	n := p.seq.Add(1) - 1
 	u.data = config.TemplateData{
@@ -124,36 +160,72 @@ func (u *userRequests) next(ctx context.Context) (*http.Request, error) {
 			u.data.Query = p.queries[int(n%int64(len(p.queries)))]
 		}
 	}
-	url := p.staticURL
-	if url == "" {
+	u.url = p.staticURL
+	if u.url == "" {
 		path, err := u.render(p.tmpl.Path, &u.path)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		url = p.base + path
+		u.url = p.base + path
 	}
-	var body io.Reader
+	u.bodyData = nil
 	if p.tmpl.Body != nil {
 		u.body.Reset()
 		if err := p.tmpl.Body.Execute(&u.body, &u.data); err != nil {
-			return nil, err
+			return err
 		}
-		u.rd.Reset(u.body.Bytes())
+		u.bodyData = u.body.Bytes()
+	}
+	for i, h := range p.tmpl.Headers {
+		v, err := u.render(h.Value, &u.hdr)
+		if err != nil {
+			return err
+		}
+		if !validHeaderValue(v) {
+			return errHeaderValue
+		}
+		// The header buffer is reused by the next header: keep a copy
+		// unless the value is static.
+		if _, static := h.Value.Static(); !static {
+			v = strings.Clone(v)
+		}
+		u.hdrVals[i] = v
+	}
+	return nil
+}
+
+// validHeaderValue reports whether v may be sent as a header value: no
+// control characters other than horizontal tab (RFC 9110 §5.5), so a
+// rendered value cannot inject a header line.
+func validHeaderValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; (c < ' ' && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// next builds the user's next request for the net/http client.
+func (u *userRequests) next(ctx context.Context) (*http.Request, error) {
+	if err := u.prepare(); err != nil {
+		return nil, err
+	}
+	p := u.plan
+	var body io.Reader
+	if u.bodyData != nil {
+		u.rd.Reset(u.bodyData)
 		body = &u.rd
 	}
-	req, err := http.NewRequestWithContext(ctx, p.method, url, body)
+	req, err := http.NewRequestWithContext(ctx, p.method, u.url, body)
 	if err != nil {
 		return nil, err
 	}
 	// Cloning the shared header map costs one allocation but keeps the
 	// transport free to mutate its own copy.
 	req.Header = p.headers.Clone()
-	for _, h := range p.tmpl.Headers {
-		v, err := u.render(h.Value, &u.hdr)
-		if err != nil {
-			return nil, err
-		}
-		req.Header.Set(h.Name, v)
+	for i, h := range p.tmpl.Headers {
+		req.Header.Set(h.Name, u.hdrVals[i])
 	}
 	return req, nil
 }
