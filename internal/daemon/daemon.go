@@ -135,6 +135,7 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("run history: %w", err)
 	}
+	d.restoreWindows(cfg)
 
 	ln := opts.Listener
 	if ln == nil {

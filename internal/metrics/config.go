@@ -86,6 +86,7 @@ func (m *Metrics) SetConfig(cfg *config.Config) {
 			m.targetUp.DeleteLabelValues(name)
 			m.targetHealthDuration.DeleteLabelValues(name)
 			delete(m.targetSeen, name)
+			delete(m.targetDown, name)
 		}
 	}
 
@@ -220,6 +221,7 @@ func (m *Metrics) SetTargetHealth(target string, up bool, d time.Duration) {
 		return
 	}
 	m.targetSeen[target] = true
+	m.targetDown[target] = !up
 	m.targetUp.WithLabelValues(target).Set(boolFloat(up))
 	m.targetHealthDuration.WithLabelValues(target).Set(d.Seconds())
 }

@@ -14,8 +14,22 @@ import (
 )
 
 // additions are metrics loadcron exports beyond SPEC §5, each documented
-// in README.md: the start of the latest suite run, for run annotations.
-var additions = []string{"loadcron_suite_last_run_start_timestamp_seconds"}
+// in README.md: the start of the latest suite run, for run annotations,
+// and the run windows the alert rules judge (window.go).
+var additions = []string{
+	"loadcron_suite_last_run_start_timestamp_seconds",
+	"loadcron_recent_runs",
+	"loadcron_recent_runs_latency_seconds",
+	"loadcron_recent_runs_dropped_ratio",
+	"loadcron_window_runs",
+	"loadcron_window_requests",
+	"loadcron_window_failed_requests",
+	"loadcron_window_http_5xx_requests",
+	"loadcron_window_cache_hits",
+	"loadcron_window_error_ratio_lower_bound",
+	"loadcron_window_http_5xx_ratio_lower_bound",
+	"loadcron_window_cache_hit_ratio_upper_bound",
+}
 
 // specNames is every metric family of SPEC §5, literally: a rename here
 // breaks dashboards and alert rules.

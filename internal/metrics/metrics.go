@@ -83,6 +83,9 @@ type Metrics struct {
 	// series, so that SetConfig can delete those no longer configured.
 	suiteSeen  map[string]bool
 	targetSeen map[string]bool
+	// targetDown holds the targets whose last health check failed, so
+	// that SetError can tell a target-down run from other errors.
+	targetDown map[string]bool
 	// hash is the current loadcron_config_info label value ("" for none).
 	hash string
 }
@@ -155,6 +158,7 @@ func New(reg prometheus.Registerer, opts Options) *Metrics {
 		suites:     make(map[string][]key),
 		suiteSeen:  make(map[string]bool),
 		targetSeen: make(map[string]bool),
+		targetDown: make(map[string]bool),
 	}
 	if reg != nil {
 		// loadcron_build_info{version, revision, branch, goversion, goos,

@@ -70,6 +70,7 @@ func (s *ScenarioMetrics) SetRun(sum stats.Summary, v stats.Verdict, finished ti
 	}
 	s.setStatusLocked(v.Status, finished)
 	s.AddCost(sum.EstimatedCost, sum.EstimatedSavings)
+	s.addRunLocked(RecordFromSummary(sum, v.Status))
 }
 
 // SetError publishes a scenario that could not run (target unhealthy,
@@ -89,6 +90,10 @@ func (s *ScenarioMetrics) SetError(t time.Time) {
 		return
 	}
 	s.setStatusLocked(stats.StatusError, t)
+	// The runner calls SetError right after the pre-flight health checks
+	// for the scenarios of an unhealthy target: such a run stays out of
+	// the windows (see RunRecord.TargetDown).
+	s.addRunLocked(RunRecord{Status: stats.StatusError, TargetDown: s.m.targetDown[s.key.target]})
 }
 
 // setStatusLocked sets the one-hot status, passed, timestamp and counts

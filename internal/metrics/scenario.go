@@ -45,6 +45,8 @@ type ScenarioMetrics struct {
 	// removed, vecs (after construction) and codes are guarded by m.mu.
 	removed bool
 	codes   map[int]prometheus.Counter // requests_total by status code
+	// win is the run history behind the window gauges; guarded by m.mu.
+	win runWindows
 }
 
 // Scenario returns the metrics of one scenario, creating its live series

@@ -45,6 +45,8 @@ type scenarioVecs struct {
 	runs           *prometheus.CounterVec
 
 	thresholds [numThresholds]*prometheus.GaugeVec
+
+	win *windowVecs // run windows (window.go)
 }
 
 // partialDeleter is what every *Vec offers for deleting by a label subset.
@@ -107,6 +109,7 @@ func newScenarioVecs(f promauto.Factory, native bool) *scenarioVecs {
 	v.thresholds[thMaxP95] = gauge("threshold_max_p95_latency_seconds", "Configured maximum P95 latency; present only where configured.")
 	v.thresholds[thMaxP99] = gauge("threshold_max_p99_latency_seconds", "Configured maximum P99 latency; present only where configured.")
 	v.thresholds[thMinCacheHit] = gauge("threshold_min_cache_hit_ratio", "Configured minimum cache hit ratio; present only where configured.")
+	v.win = newWindowVecs(f, with)
 	return v
 }
 
@@ -122,7 +125,7 @@ func (v *scenarioVecs) all() []partialDeleter {
 	for _, t := range v.thresholds {
 		d = append(d, t)
 	}
-	return d
+	return append(d, v.win.all()...)
 }
 
 // deleteScenario removes every series of k from every vector.

@@ -1,0 +1,57 @@
+package daemon
+
+import (
+	"slices"
+	"time"
+
+	"github.com/loadcron/loadcron/internal/config"
+	"github.com/loadcron/loadcron/internal/metrics"
+	"github.com/loadcron/loadcron/internal/report"
+	"github.com/loadcron/loadcron/internal/stats"
+)
+
+// restoreWindows fills every configured scenario's run windows (the
+// recent_runs and window_* gauges the alert rules judge) from the run
+// history, so that a restart continues the judgement where it stopped:
+// an alert firing before the restart fires again at once instead of
+// resolving until enough new runs come, and one that was quiet stays so.
+func (d *Daemon) restoreWindows(cfg *config.Config) {
+	for _, suite := range cfg.SuiteNames() {
+		reports := d.history.List(suite, 0) // newest first
+		slices.Reverse(reports)
+		for _, sc := range cfg.Suites[suite].Scenarios {
+			var runs []metrics.RunRecord
+			for _, rep := range reports {
+				for _, sr := range rep.TestResults {
+					if sr.Scenario == sc.Name && sr.Target == sc.Target {
+						runs = append(runs, runRecord(rep, sr))
+					}
+				}
+			}
+			if len(runs) > 0 {
+				d.metrics.Scenario(suite, sc.Name, sc.Target).RestoreRuns(runs)
+			}
+		}
+	}
+}
+
+// runRecord is the window record of one scenario result of a stored
+// report.
+func runRecord(rep *report.Report, sr report.ScenarioResult) metrics.RunRecord {
+	if sr.Status == stats.StatusError && sr.TotalRequests == 0 {
+		down := false
+		for _, hc := range rep.HealthChecks {
+			down = down || (hc.Target == sr.Target && !hc.Healthy)
+		}
+		return metrics.RunRecord{Status: sr.Status, TargetDown: down}
+	}
+	return metrics.RunRecord{
+		Status: sr.Status, Measured: true,
+		Requests: sr.TotalRequests, Successful: sr.Successful, Failed: sr.Failed,
+		HTTP5xx:   sr.Errors["http_5xx"],
+		CacheHits: sr.CachedResponses, CacheMisses: sr.CacheMisses, Dropped: sr.Dropped,
+		P95: msDuration(sr.P95LatencyMs), P99: msDuration(sr.P99LatencyMs),
+	}
+}
+
+func msDuration(ms float64) time.Duration { return time.Duration(ms * float64(time.Millisecond)) }
