@@ -16,7 +16,7 @@ LDFLAGS    := -s -w -X github.com/prometheus/common/version.Version=$(VERSION) \
               -X github.com/prometheus/common/version.BuildDate=$(BUILD_DATE)
 PKGS      := ./...
 
-.PHONY: all build demo test tools vet fmt-check unit bench bench-hot bench-generator clean
+.PHONY: all build demo test tools vet fmt-check unit bench bench-hot bench-generator bench-memory clean
 
 all: build
 
@@ -47,7 +47,7 @@ unit:
 
 ## bench: hot-path benchmarks, then the generator-only figures of
 ## internal/bench (not part of test; see internal/bench/README.md)
-bench: bench-hot bench-generator
+bench: bench-hot bench-generator bench-memory
 
 ## bench-hot: in-process benchmarks beside the code
 bench-hot:
@@ -57,6 +57,11 @@ bench-hot:
 ## against a plain net/http loop, target in its own process
 bench-generator:
 	$(GO) test -run '^$$' -bench Generator -benchtime 1x -timeout 30m ./internal/bench
+
+## bench-memory: peak RSS of the generator at 10,000 users on a target
+## that holds each request 1 s, per HTTP client
+bench-memory:
+	$(GO) test -run '^$$' -bench Memory -benchtime 1x -timeout 10m ./internal/bench
 
 clean:
 	rm -rf bin data

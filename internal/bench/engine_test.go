@@ -44,6 +44,16 @@ type run struct {
 // wired as internal/runner wires them.
 func runEngine(tb testing.TB, ctx context.Context, tgt *config.Target, sc *config.Scenario) run {
 	tb.Helper()
+	r, err := engineRun(ctx, tgt, sc, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return r
+}
+
+// engineRun is runEngine without a testing.TB; users, if set, also sees
+// the virtual-users gauge's moves.
+func engineRun(ctx context.Context, tgt *config.Target, sc *config.Scenario, users *gaugePeak) (run, error) {
 	workers := sc.Users
 	if sc.IsOpen() {
 		workers = sc.MaxInFlight
@@ -57,14 +67,33 @@ func runEngine(tb testing.TB, ctx context.Context, tgt *config.Target, sc *confi
 		Recorder: func(w int) result.Recorder { return result.Tee{col.Recorder(w), sm.Recorder()} },
 		Dropped:  func(n int64) { col.AddDropped(n); sm.AddDropped(n) },
 	}
+	if users != nil {
+		users.inner = hooks.Users
+		hooks.Users = users
+	}
 	out, err := loadgen.Run(ctx, &loadgen.Spec{
 		Suite: "bench", RunID: "bench-run", UserAgent: "loadcron/bench", Target: tgt, Scenario: sc,
 	}, hooks)
 	if err != nil {
-		tb.Fatal(err)
+		return run{}, err
 	}
-	return run{sum: col.Summary(out.Elapsed, 0), out: out}
+	return run{sum: col.Summary(out.Elapsed, 0), out: out}, nil
 }
+
+// gaugePeak passes gauge moves on and remembers the highest value.
+type gaugePeak struct {
+	inner    loadgen.Gauge
+	cur, max atomic.Int64
+}
+
+func (g *gaugePeak) Add(v float64) {
+	g.inner.Add(v)
+	n := g.cur.Add(int64(v))
+	for m := g.max.Load(); n > m && !g.max.CompareAndSwap(m, n); m = g.max.Load() {
+	}
+}
+
+func (g *gaugePeak) peak() float64 { return float64(g.max.Load()) }
 
 // closedFor is a closed-model scenario of users running for d.
 func closedFor(users int, d time.Duration) *config.Scenario {

@@ -31,6 +31,9 @@ func TestMain(m *testing.M) {
 	if hold, ok := os.LookupEnv(targetEnv); ok {
 		os.Exit(serveTarget(hold))
 	}
+	if client, ok := os.LookupEnv(memoryEnv); ok {
+		os.Exit(memoryChild(client))
+	}
 	os.Exit(m.Run())
 }
 
