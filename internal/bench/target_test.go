@@ -55,7 +55,7 @@ func serveTarget(holdArg string) int {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		if hold > 0 {
-			holdFor(hold)
+			time.Sleep(hold)
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Content-Length", strconv.Itoa(len(targetBody)))
@@ -71,20 +71,9 @@ func serveTarget(holdArg string) int {
 	return 0
 }
 
-// holdFor waits d: long holds sleep, short ones (the pacer benchmark's
-// 5 ms) sleep to 1 ms before the end and then spin, so that the server's
-// truth is close to d whatever the timer granularity.
-func holdFor(d time.Duration) {
-	end := time.Now().Add(d)
-	if d > 2*time.Millisecond {
-		time.Sleep(d - time.Millisecond)
-	}
-	for time.Now().Before(end) {
-	}
-}
-
-// truth keeps the target's own handler times: the "server truth" that the
-// generator's latency figures are compared with.
+// truth keeps the target's own handler times, from the handler's start to
+// the end of its write: the "server truth" that the generator's latency
+// figures are compared with (whatever the precision of the target's sleep).
 type truth struct {
 	mu sync.Mutex
 	d  []time.Duration

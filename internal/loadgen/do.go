@@ -52,7 +52,8 @@ func (w *worker) do(ctx context.Context, intended time.Time) {
 	if intended.IsZero() {
 		intended = start
 	} else {
-		res.Lateness = start.Sub(intended)
+		// At least 1 ns, so that a paced request always says it was paced.
+		res.Lateness = max(start.Sub(intended), 1)
 	}
 	resp, err := w.client.Do(req)
 	if err != nil {

@@ -374,6 +374,19 @@ func testOpenModelStall(t *testing.T) {
 	if sum.P99 < 150*time.Millisecond || sum.Dropped != out.Dropped || sum.Total != int64(len(lat)) {
 		t.Errorf("summary p99 %v dropped %d total %d; want ≥150ms, %d, %d", sum.P99, sum.Dropped, sum.Total, out.Dropped, len(lat))
 	}
+	// Pacer lateness: every sent request says how late it left, and the
+	// summary's figures are ordered and bounded by the largest.
+	s.mu.Lock()
+	for i, r := range s.results {
+		if r.Lateness <= 0 || r.Lateness > r.Latency {
+			t.Errorf("result %d: lateness %v (latency %v), want 0 < lateness ≤ latency", i, r.Lateness, r.Latency)
+			break
+		}
+	}
+	s.mu.Unlock()
+	if !(0 < sum.LatenessP50 && sum.LatenessP50 <= sum.LatenessP99 && sum.LatenessP99 <= sum.MaxLateness) {
+		t.Errorf("lateness p50 %v p99 %v max %v, want 0 < p50 ≤ p99 ≤ max", sum.LatenessP50, sum.LatenessP99, sum.MaxLateness)
+	}
 }
 
 func TestHangingTargetNoLeak(t *testing.T) { bothClients(t, testHangingTargetNoLeak) }

@@ -34,7 +34,8 @@ func (w *worker) doH1(ctx context.Context, intended time.Time) {
 	if intended.IsZero() {
 		intended = start
 	} else {
-		res.Lateness = start.Sub(intended)
+		// At least 1 ns, so that a paced request always says it was paced.
+		res.Lateness = max(start.Sub(intended), 1)
 	}
 	code, first, err := c.roundTrip(ctx, start.Add(e.timeout), req, e.plan.method == http.MethodHead, e.plan.replayable)
 	if err != nil {

@@ -94,26 +94,17 @@ func (e *engine) runOpen(ctx context.Context, start time.Time) Outcome {
 	}
 
 	var sent int64
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-pacing:
+	p := newPacer(ctx, e.stop)
+	defer p.close()
 	for sent < total {
 		due := dueBy(time.Since(start), rate, total)
-		// Send everything due at this wake-up: timers fire at ~1 ms
-		// granularity, so at high rates several requests are due at once.
+		// Send everything due at this wake-up: a late wake-up (a busy
+		// machine) makes several requests due at once.
 		for ; sent < due; sent++ {
 			dispatch(start.Add(intendedAt(sent, rate)))
 		}
-		if sent >= total {
+		if sent >= total || !p.waitUntil(start.Add(intendedAt(sent, rate))) {
 			break
-		}
-		timer.Reset(time.Until(start.Add(intendedAt(sent, rate))))
-		select {
-		case <-ctx.Done():
-			break pacing
-		case <-e.stop:
-			break pacing
-		case <-timer.C:
 		}
 	}
 	close(jobs)

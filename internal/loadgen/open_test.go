@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"context"
 	"testing"
 	"time"
 )
@@ -48,5 +49,37 @@ func TestPacing(t *testing.T) {
 		if at > 0 && dueBy(at-time.Microsecond, 333, 1000) > n {
 			t.Fatalf("request %d due before its intended time %v", n, at)
 		}
+	}
+}
+
+// TestPacerWaits: waitUntil never returns before its time, and returns
+// false at once when the run is canceled or stopped during a long wait.
+func TestPacerWaits(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stop := make(chan struct{})
+	p := newPacer(ctx, stop)
+	defer p.close()
+	for _, d := range []time.Duration{0, 300 * time.Microsecond, 3 * time.Millisecond} {
+		at := time.Now().Add(d)
+		if !p.waitUntil(at) {
+			t.Fatalf("waitUntil(+%v) = false", d)
+		}
+		if now := time.Now(); now.Before(at) {
+			t.Errorf("waitUntil(+%v) returned %v early", d, at.Sub(now))
+		}
+	}
+	// a wait of an hour ends with the stop channel
+	done := make(chan bool)
+	go func() { done <- p.waitUntil(time.Now().Add(time.Hour)) }()
+	close(stop)
+	if <-done {
+		t.Errorf("waitUntil returned true after stop")
+	}
+	p2 := newPacer(ctx, make(chan struct{}))
+	defer p2.close()
+	cancel()
+	if p2.waitUntil(time.Now().Add(time.Hour)) {
+		t.Errorf("waitUntil returned true after cancel")
 	}
 }

@@ -34,6 +34,11 @@ const (
 // 5 ms to 60 s, dense around the guide's 3/5/10 s grade bounds.
 var DurationBuckets = []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 15, 20, 30, 60}
 
+// LatenessBuckets are the buckets (seconds) of
+// loadcron_pacer_lateness_seconds: the pacer aims at tens of microseconds;
+// milliseconds mean a busy generator, seconds a saturated worker pool.
+var LatenessBuckets = []float64{.00005, .0001, .00025, .001, .005, .025, .1, 1}
+
 // Native histogram parameters of loadcron_request_duration_seconds.
 const (
 	nativeBucketFactor    = 1.1

@@ -153,6 +153,15 @@ func (s *ScenarioMetrics) codeCounter(code int) prometheus.Counter {
 	return c
 }
 
+// latenessObserver returns loadcron_pacer_lateness_seconds of the
+// scenario, creating the series: only open-model scenarios, whose results
+// carry a lateness, ever have it. Recorders cache the answer.
+func (s *ScenarioMetrics) latenessObserver() prometheus.Observer {
+	s.m.mu.Lock()
+	defer s.m.mu.Unlock()
+	return s.vecs.lateness.WithLabelValues(s.key.suite, s.key.scenario, s.key.target)
+}
+
 // detachLocked marks s removed and points it at vectors on no registry, so
 // nothing it does afterwards reaches the exposition. Callers hold s.m.mu.
 func (s *ScenarioMetrics) detachLocked() {
@@ -181,8 +190,9 @@ type codeEntry struct {
 type recorder struct {
 	s     *ScenarioMetrics
 	codes [codeCacheSize]codeEntry
-	n     int // used entries of codes
-	next  int // entry to replace once codes is full
+	n     int                 // used entries of codes
+	next  int                 // entry to replace once codes is full
+	late  prometheus.Observer // pacer lateness, resolved on the first paced result
 }
 
 // Record observes one result: duration by outcome and cache state, TTFB
@@ -201,6 +211,12 @@ func (r *recorder) Record(res *result.Result) {
 		c = result.CacheUnknown
 	}
 	s.duration[o][c].Observe(res.Latency.Seconds())
+	if res.Lateness > 0 {
+		if r.late == nil {
+			r.late = s.latenessObserver()
+		}
+		r.late.Observe(res.Lateness.Seconds())
+	}
 
 	if res.Code != 0 {
 		s.ttfb.Observe(res.TTFB.Seconds())

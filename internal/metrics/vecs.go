@@ -30,6 +30,8 @@ type scenarioVecs struct {
 	dropped  *prometheus.CounterVec
 	cost     *prometheus.CounterVec
 	savings  *prometheus.CounterVec
+	// lateness exists only for open-model scenarios (plan.go).
+	lateness *prometheus.HistogramVec
 
 	lastLatency    *prometheus.GaugeVec
 	lastSuccess    *prometheus.GaugeVec
@@ -89,7 +91,12 @@ func newScenarioVecs(f promauto.Factory, native bool) *scenarioVecs {
 		users:    gauge("virtual_users", "Virtual users (closed model) or workers (open model) currently running."),
 		dropped:  counter("dropped_requests_total", "Open-model requests that were due but not sent because the in-flight cap was reached."),
 		cost:     counter("estimated_cost_total", "Estimated cost of uncached successful responses, from the target's cost per uncached request."),
-		savings:  counter("estimated_savings_total", "Estimated cost saved by cached responses, from the target's cost per uncached request."),
+		lateness: f.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: Namespace, Name: "pacer_lateness_seconds",
+			Help:    "Open model: how late each request left against its intended send time.",
+			Buckets: LatenessBuckets,
+		}, with()),
+		savings: counter("estimated_savings_total", "Estimated cost saved by cached responses, from the target's cost per uncached request."),
 
 		lastLatency:    gauge("last_run_latency_seconds", "Exact latency statistic of the last finished run.", "stat"),
 		lastSuccess:    gauge("last_run_success_ratio", "Successful / completed requests of the last finished run."),
@@ -117,7 +124,7 @@ func newScenarioVecs(f promauto.Factory, native bool) *scenarioVecs {
 func (v *scenarioVecs) all() []partialDeleter {
 	d := []partialDeleter{
 		v.duration, v.ttfb, v.requests, v.errors, v.cache, v.inFlight, v.users,
-		v.dropped, v.cost, v.savings,
+		v.dropped, v.cost, v.savings, v.lateness,
 		v.lastLatency, v.lastSuccess, v.lastCacheHit, v.lastError, v.lastThroughput,
 		v.lastRequests, v.lastDuration, v.lastTimestamp, v.lastPassed, v.lastStatus,
 		v.lastGrade, v.runs,

@@ -143,7 +143,8 @@ func (c *Console) ScenarioResult(s ScenarioResult) error {
 		c.printf("  Dropped: %d (in-flight cap reached)\n", s.Dropped)
 	}
 	if s.MaxLatenessMs > 0 {
-		c.printf("  Max send lateness: %s\n", millis(s.MaxLatenessMs))
+		c.printf("  Send lateness: p50 %s, p99 %s, max %s\n",
+			millis(s.LatenessP50Ms), millis(s.LatenessP99Ms), millis(s.MaxLatenessMs))
 	}
 	c.printf("  Total time: %.2fs\n", s.TotalTimeS)
 	c.printf("  Throughput: %.2f req/s\n", s.ThroughputRPS)

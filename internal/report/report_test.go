@@ -110,7 +110,7 @@ func failedReport() *Report {
 	open := stats.Summary{
 		Total: 95, Successful: 95, Dropped: 5, CacheHits: 50, CacheMisses: 45,
 		Elapsed: 10 * time.Second, Avg: msd(1.2), Median: msd(1), P95: msd(2), P99: msd(3), Min: msd(0.3), Max: msd(3.5),
-		MaxLateness: msd(2.5), SuccessRate: 1, CacheHitRate: 50.0 / 95, Throughput: 9.5,
+		MaxLateness: msd(2.5), LatenessP50: msd(0.04), LatenessP99: msd(0.9), SuccessRate: 1, CacheHitRate: 50.0 / 95, Throughput: 9.5,
 	}
 	openInfo := ScenarioInfo{Name: "Steady rate", Target: "chat", Critical: false, Rate: 10, Duration: 10 * time.Second}
 	sr := ScenarioFromSummary(openInfo, open, stats.Evaluate(open, config.Thresholds{}, config.Grades{}, false))

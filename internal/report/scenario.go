@@ -110,6 +110,11 @@ type ScenarioResult struct {
 	Dropped int64 `json:"dropped"`
 	// MaxLatenessMs is the largest open-model send delay.
 	MaxLatenessMs float64 `json:"max_lateness_ms"`
+	// LatenessP50Ms and LatenessP99Ms are the median and 99th percentile
+	// of the open model's send delays (pacer lateness); absent in the
+	// closed model.
+	LatenessP50Ms float64 `json:"lateness_p50_ms,omitempty"`
+	LatenessP99Ms float64 `json:"lateness_p99_ms,omitempty"`
 	// Thresholds lists each configured threshold, in check order.
 	Thresholds []stats.ThresholdResult `json:"thresholds"`
 
@@ -150,6 +155,8 @@ func ScenarioFromSummary(info ScenarioInfo, s stats.Summary, v stats.Verdict) Sc
 	sr.MinLatencyMs = ms(s.Min)
 	sr.MaxLatencyMs = ms(s.Max)
 	sr.MaxLatenessMs = ms(s.MaxLateness)
+	sr.LatenessP50Ms = ms(s.LatenessP50)
+	sr.LatenessP99Ms = ms(s.LatenessP99)
 	sr.TotalTimeS = round(s.Elapsed.Seconds(), 3)
 	sr.ThroughputRPS = round(s.Throughput, 3)
 	sr.EstimatedCost = round(s.EstimatedCost, 6)

@@ -89,7 +89,8 @@ type Result struct {
 	// zero when no response arrived.
 	TTFB time.Duration
 	// Lateness is how late the request left against its intended send time
-	// (open model only; zero in the closed model).
+	// (pacer lateness): in the open model at least 1 ns for every request
+	// that was sent; zero in the closed model.
 	Lateness time.Duration
 	// Code is the HTTP status, or 0 when no response arrived.
 	Code int

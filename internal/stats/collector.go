@@ -41,6 +41,7 @@ type Collector struct {
 	// concurrent Summary calls (a live view) do not allocate 190 KB each.
 	mergeMu sync.Mutex
 	merged  *hdrhistogram.Histogram
+	late    *hdrhistogram.Histogram
 }
 
 // NewCollector returns a Collector for a run with the given number of
@@ -65,6 +66,13 @@ func NewCollector(workers int) *Collector {
 
 func newHistogram() *hdrhistogram.Histogram {
 	return hdrhistogram.New(histLowest, histHighest, histDigits)
+}
+
+// newLatenessHistogram holds pacer lateness in microseconds with 2
+// significant digits (1 %): the figures that matter are tens of
+// microseconds to milliseconds, and it stays small (~30 KB).
+func newLatenessHistogram() *hdrhistogram.Histogram {
+	return hdrhistogram.New(histLowest, histHighest, 2)
 }
 
 // Shards returns the number of shards, for tests and diagnostics.
@@ -96,6 +104,9 @@ type shard struct {
 	hits, misses              int64
 	sumNs, minNs, maxNs       int64
 	maxLatenessNs             int64
+	// late holds the pacer lateness of open-model requests, made on the
+	// first one (closed-model runs never need it).
+	late *hdrhistogram.Histogram
 
 	// Pad so that shards allocated next to each other do not share a cache
 	// line between their hot counters.
@@ -141,8 +152,12 @@ func (s *shard) Record(r *result.Result) {
 	if ns > s.maxNs {
 		s.maxNs = ns
 	}
-	if l := int64(r.Lateness); l > s.maxLatenessNs {
-		s.maxLatenessNs = l
+	if l := int64(r.Lateness); l > 0 {
+		s.maxLatenessNs = max(s.maxLatenessNs, l)
+		if s.late == nil {
+			s.late = newLatenessHistogram()
+		}
+		_ = s.late.RecordValue(min(l/int64(time.Microsecond), histHighest))
 	}
 	s.mu.Unlock()
 }
@@ -168,6 +183,9 @@ func (s *shard) Record(r *result.Result) {
 //     max(1, int(q × Total + 0.5)) of the sorted latencies (q as a
 //     fraction). The result is clamped to [Min, Max]; so it is within
 //     0.1 % + 1 µs of that order statistic. Median is P50.
+//   - MaxLateness is exact; LatenessP50 and LatenessP99 come from a
+//     histogram of whole microseconds with 2 significant digits (1 %),
+//     never above MaxLateness. All three are zero in the closed model.
 //   - SuccessRate and ErrorRate are over Total, CacheHitRate over
 //     Successful, Throughput is Total / elapsed in seconds; each is 0 when
 //     its denominator is 0.
@@ -177,6 +195,9 @@ func (c *Collector) Summary(elapsed time.Duration, costPerUncached float64) Summ
 	c.mergeMu.Lock()
 	defer c.mergeMu.Unlock()
 	c.merged.Reset()
+	if c.late != nil {
+		c.late.Reset()
+	}
 
 	var (
 		s           Summary
@@ -200,11 +221,24 @@ func (c *Collector) Summary(elapsed time.Duration, costPerUncached float64) Summ
 		minNs = min(minNs, sh.minNs)
 		maxNs = max(maxNs, sh.maxNs)
 		maxLateness = max(maxLateness, sh.maxLatenessNs)
+		if sh.late != nil {
+			if c.late == nil {
+				c.late = newLatenessHistogram()
+			}
+			c.late.Merge(sh.late)
+		}
 		sh.mu.Unlock()
 	}
 	s.Dropped = c.dropped.Load()
 	s.Elapsed = elapsed
 	s.MaxLateness = time.Duration(maxLateness)
+	if c.late != nil && c.late.TotalCount() > 0 {
+		late := func(percent float64) time.Duration {
+			return min(time.Duration(c.late.ValueAtQuantile(percent))*time.Microsecond, s.MaxLateness)
+		}
+		s.LatenessP50 = late(50)
+		s.LatenessP99 = late(99)
+	}
 
 	if s.Total > 0 {
 		s.Min = time.Duration(minNs)

@@ -375,3 +375,47 @@ func BenchmarkSummary(b *testing.B) {
 		_ = c.Summary(time.Minute, 0.06)
 	}
 }
+
+// TestLatenessAccounting: open-model results carry their pacer lateness;
+// the summary's median and P99 are the order statistics within 1 % (+1 µs),
+// the maximum is exact, and closed-model results (lateness 0) add nothing.
+func TestLatenessAccounting(t *testing.T) {
+	c := NewCollector(4)
+	var late []time.Duration
+	for i := range 1000 {
+		// 990 requests 10–59 µs late, 10 held up 5–14 ms (a busy pool)
+		l := time.Duration(10+i%50) * time.Microsecond
+		if i%100 == 99 {
+			l = time.Duration(5+i/100) * time.Millisecond
+		}
+		late = append(late, l)
+		c.Recorder(i).Record(&result.Result{Latency: time.Millisecond, Lateness: l})
+	}
+	// closed-model results in the same collector change no lateness figure
+	for i := range 500 {
+		c.Recorder(i).Record(&result.Result{Latency: time.Millisecond})
+	}
+	slices.Sort(late)
+	s := c.Summary(time.Second, 0)
+	near := func(got, want time.Duration) bool {
+		return math.Abs(float64(got-want)) <= float64(want)*0.01+float64(time.Microsecond)
+	}
+	if want := orderStat(late, 50); !near(s.LatenessP50, want) {
+		t.Errorf("lateness p50 = %v, want %v", s.LatenessP50, want)
+	}
+	if want := orderStat(late, 99); !near(s.LatenessP99, want) {
+		t.Errorf("lateness p99 = %v, want %v", s.LatenessP99, want)
+	}
+	if s.MaxLateness != late[len(late)-1] {
+		t.Errorf("max lateness = %v, want %v", s.MaxLateness, late[len(late)-1])
+	}
+	if s.Total != 1500 {
+		t.Errorf("total = %d, want 1500", s.Total)
+	}
+
+	closed := NewCollector(1)
+	closed.Recorder(0).Record(&result.Result{Latency: time.Millisecond})
+	if s := closed.Summary(time.Second, 0); s.LatenessP50 != 0 || s.LatenessP99 != 0 || s.MaxLateness != 0 {
+		t.Errorf("closed model lateness %v/%v/%v, want zeros", s.LatenessP50, s.LatenessP99, s.MaxLateness)
+	}
+}

@@ -31,8 +31,9 @@ type Summary struct {
 	Avg, Median, P95, P99, Min, Max time.Duration
 
 	// MaxLateness is the largest open-model send delay against the
-	// intended send time (pacer lateness).
-	MaxLateness time.Duration
+	// intended send time (pacer lateness); LatenessP50 and LatenessP99 are
+	// its median and 99th percentile (zero in the closed model).
+	MaxLateness, LatenessP50, LatenessP99 time.Duration
 
 	SuccessRate  float64 // Successful / Total (0 when Total is 0)
 	ErrorRate    float64 // Failed / Total
