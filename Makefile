@@ -45,6 +45,21 @@ fmt-check:
 unit:
 	$(GO) test -race -count=1 -timeout 12m $(PKGS)
 
+## fuzz: each fuzz target for FUZZTIME (default 1m), one after another,
+## one worker each (-parallel 1); a crasher is saved under the package's
+## testdata/fuzz/<Target>/ and then runs as a test in `make test`
+.PHONY: fuzz
+FUZZTIME ?= 1m
+FUZZ_TARGETS := ./internal/config:FuzzParse ./internal/config:FuzzEnvAndSet \
+	./internal/loadgen:FuzzJSONLookup ./internal/loadgen:FuzzRequestBuild \
+	./internal/report:FuzzDecode
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "== $$name ($$pkg, $(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -parallel 1 $$pkg; \
+	done
+
 ## bench: hot-path benchmarks, then the generator-only figures of
 ## internal/bench (not part of test; see internal/bench/README.md)
 bench: bench-hot bench-generator bench-memory bench-pacer
