@@ -54,6 +54,9 @@ const (
 // is not set: loopback only.
 var defaultAllowedHosts = []string{"127.0.0.1", "::1", "localhost"}
 
+// DefaultAllowedHosts returns a copy of safety.allowed_hosts' default.
+func DefaultAllowedHosts() []string { return append([]string(nil), defaultAllowedHosts...) }
+
 // applyDefaults fills every optional field that was not set. A key that
 // was set keeps its value, zero included, and validation judges it: an
 // explicit "timeout: 0s" is an error, never a silent 30s. Where zero

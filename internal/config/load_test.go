@@ -259,8 +259,8 @@ func TestHostAllowed(t *testing.T) {
 		{"example.com", false},             // not listed
 	}
 	for _, tt := range tests {
-		if got := hostAllowed(tt.host, allowed); got != tt.want {
-			t.Errorf("hostAllowed(%q) = %t, want %t", tt.host, got, tt.want)
+		if got := HostAllowed(tt.host, allowed); got != tt.want {
+			t.Errorf("HostAllowed(%q) = %t, want %t", tt.host, got, tt.want)
 		}
 	}
 }

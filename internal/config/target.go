@@ -131,7 +131,7 @@ func checkTargetURL(raw string, allowed []string) string {
 	if msg := CheckRequestTarget(rawPath); msg != "" {
 		return fmt.Sprintf("path %q is not a valid URL path: %s", rawPath, msg)
 	}
-	if !hostAllowed(host, allowed) {
+	if !HostAllowed(host, allowed) {
 		return fmt.Sprintf("host %q is not in safety.allowed_hosts %v", host, allowed)
 	}
 	return ""

@@ -157,10 +157,11 @@ func safeURL(u *url.URL) string {
 	return c.String()
 }
 
-// hostAllowed reports whether host is on the list: names compare
-// case-insensitively, IPs by value, and "*.example.com" matches any
-// subdomain of example.com.
-func hostAllowed(host string, allowed []string) bool {
+// HostAllowed reports whether host (a name or an IP, brackets optional) is
+// on the list: names compare case-insensitively, IPs by value, and
+// "*.example.com" matches any subdomain of example.com. The engine's
+// dialer uses it for every connection.
+func HostAllowed(host string, allowed []string) bool {
 	host = normHost(host)
 	ip := net.ParseIP(host)
 	for _, a := range allowed {

@@ -18,6 +18,9 @@ func classify(runCtx context.Context, err error) result.Kind {
 	if runCtx.Err() != nil {
 		return result.KindCanceled
 	}
+	if isDisallowed(err) {
+		return result.KindDisallowed
+	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return result.KindTimeout
 	}

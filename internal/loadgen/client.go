@@ -17,14 +17,6 @@ func tlsConfig(t *config.TLS) (*tls.Config, error) { return t.ClientConfig() }
 // dialFunc opens a connection: net.Dialer.DialContext's shape.
 type dialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
 
-// newDialer returns the dialer every connection of the engine goes
-// through, whichever HTTP client a target uses: safety rules on where load
-// may go belong here.
-func newDialer() dialFunc {
-	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
-	return d.DialContext
-}
-
 // newTransport returns a transport for one virtual user (idle pool of
 // conns, usually 1) or for the open model's shared worker pool.
 func newTransport(tc *tls.Config, conns int, dial dialFunc) *http.Transport {

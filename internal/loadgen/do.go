@@ -39,9 +39,16 @@ func (w *worker) do(ctx context.Context, intended time.Time) {
 	defer cancel()
 	req, err := w.reqs.next(httptrace.WithClientTrace(reqCtx, w.trace.trace))
 	if err != nil {
-		// Templates were validated at config load; a render error here is
-		// a data problem of this one request.
+		// Templates were validated at config load for user 0 and every
+		// query; a request that still renders a path that is not an
+		// origin-form target on the target's host, or a header that
+		// cannot be sent, is refused (disallowed). Any other render error
+		// is a data problem of this one request.
 		res.Kind = result.KindCheck
+		if isDisallowed(err) {
+			res.Kind = result.KindDisallowed
+			e.refuse(err)
+		}
 		w.finish()
 		return
 	}
@@ -60,6 +67,9 @@ func (w *worker) do(ctx context.Context, intended time.Time) {
 		e.hooks.InFlight.Add(-1)
 		res.Latency = time.Since(intended)
 		res.Kind = classify(ctx, err)
+		if res.Kind == result.KindDisallowed {
+			e.refuse(err)
+		}
 		w.finish()
 		return
 	}

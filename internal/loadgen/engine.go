@@ -28,6 +28,9 @@ type Spec struct {
 	// a replica running a segment of the load numbers its users after
 	// those of the replicas before it.
 	UserOffset int
+	// AllowedHosts is safety.allowed_hosts: the dialer refuses every
+	// other address. Nil means the default (loopback only).
+	AllowedHosts []string
 }
 
 // Gauge is the part of prometheus.Gauge the engine uses.
@@ -69,6 +72,10 @@ type Outcome struct {
 	AbortReason string
 	// Canceled is set when ctx ended the scenario early.
 	Canceled bool
+	// Refused is why the first request refused by loadcron (error kind
+	// "disallowed") was refused, "" when none was: the run's verdict
+	// cannot stand when load was meant to go where it may not.
+	Refused string
 }
 
 // ErrNoRecorder is returned when Hooks.Recorder is nil.
@@ -112,7 +119,7 @@ func Run(ctx context.Context, spec *Spec, hooks Hooks) (Outcome, error) {
 		limit:   spec.Target.MaxBodyBytes,
 		stop:    make(chan struct{}),
 		runCtx:  ctx,
-		dial:    newDialer(),
+		dial:    newDialer(spec.AllowedHosts),
 	}
 	if e.timeout <= 0 {
 		e.timeout = 30 * time.Second
@@ -138,6 +145,9 @@ func Run(ctx context.Context, spec *Spec, hooks Hooks) (Outcome, error) {
 		out.Aborted = true
 		out.AbortReason = *r
 	}
+	if r := e.refused.Load(); r != nil {
+		out.Refused = *r
+	}
 	return out, nil
 }
 
@@ -159,6 +169,7 @@ type engine struct {
 	stopOnce    sync.Once
 	stopped     atomic.Bool
 	abortReason atomic.Pointer[string]
+	refused     atomic.Pointer[string] // the first refusal's reason
 }
 
 // done records the end of one request for progress and the abort rule.
@@ -171,6 +182,14 @@ func (e *engine) done(ok bool) {
 	if e.abortRatio > 0 && n >= e.abortMin && float64(failed)/float64(n) > e.abortRatio {
 		e.abort(fmt.Sprintf("aborted: error ratio %.1f%% over %.1f%% after %d requests",
 			100*float64(failed)/float64(n), 100*e.abortRatio, n))
+	}
+}
+
+// refuse records the reason of the first refused request.
+func (e *engine) refuse(err error) {
+	if e.refused.Load() == nil {
+		msg := err.Error()
+		e.refused.CompareAndSwap(nil, &msg)
 	}
 }
 

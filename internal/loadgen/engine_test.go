@@ -169,6 +169,7 @@ func testErrorKinds(t *testing.T) {
 		path   string
 		mutate func(*config.Target, *config.Scenario)
 		cancel time.Duration // cancel the run after this long
+		allow  []string      // safety.allowed_hosts (nil: loopback only)
 		want   result.Kind
 	}{
 		// a plain success, with its cache signal
@@ -178,7 +179,11 @@ func testErrorKinds(t *testing.T) {
 		// nothing listens on the port
 		{name: "connection refused", url: refused, path: "/", want: result.KindConnection},
 		// a reserved name that never resolves (RFC 2606)
-		{name: "dns", url: "http://loadcron-test.invalid", path: "/", want: result.KindDNS},
+		{name: "dns", url: "http://loadcron-test.invalid", path: "/", allow: []string{"127.0.0.1", "loadcron-test.invalid"}, want: result.KindDNS},
+		// a host that is not allowed is refused by the dialer, before DNS
+		{name: "disallowed host", url: "http://loadcron-test.invalid", path: "/", want: result.KindDisallowed},
+		// a rendered path that would name another host is never sent
+		{name: "disallowed path", url: srv.URL, path: "{{if .Query}}/ok{{else}}@127.0.0.2:1/x{{end}}", want: result.KindDisallowed},
 		// a certificate the client does not trust
 		{name: "tls", url: tlsSrv.URL, path: "/ok", want: result.KindTLS},
 		// status classes
@@ -201,6 +206,7 @@ func testErrorKinds(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			spec := testSpec(tt.url, tt.mutate)
 			spec.Scenario.Request.Path = tt.path
+			spec.AllowedHosts = tt.allow
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			if tt.cancel > 0 {
@@ -218,7 +224,7 @@ func testErrorKinds(t *testing.T) {
 			if r.Kind != tt.want {
 				t.Errorf("kind = %v, want %v (code %d)", r.Kind, tt.want, r.Code)
 			}
-			if r.Latency <= 0 {
+			if r.Latency <= 0 && tt.name != "disallowed path" { // a refused request is never sent
 				t.Errorf("latency = %v, want > 0", r.Latency)
 			}
 			if tt.want == result.KindNone && (r.Cache != result.CacheHit || r.TTFB <= 0 || r.TTFB > r.Latency) {

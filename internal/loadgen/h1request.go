@@ -1,7 +1,6 @@
 package loadgen
 
 import (
-	"errors"
 	"net"
 	"net/http"
 	"net/url"
@@ -37,7 +36,7 @@ type h1Plan struct {
 
 // errAuthority is a rendered path that would change the request's scheme,
 // host or port.
-var errAuthority = errors.New("rendered path changes the target's scheme, host or port")
+var errAuthority = &DisallowedError{Reason: "the rendered request.path would change the target's scheme, host or port"}
 
 func newH1Plan(p *requestPlan) (*h1Plan, error) {
 	u, err := url.Parse(p.base)

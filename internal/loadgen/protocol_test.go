@@ -173,7 +173,7 @@ func testTLSTarget(t *testing.T) {
 }
 
 // TestHeaderInjection: a templated header value that renders a line break
-// is refused before anything is sent (kind check), with both clients.
+// is refused before anything is sent (kind disallowed), with both clients.
 func TestHeaderInjection(t *testing.T) { bothClients(t, testHeaderInjection) }
 
 func testHeaderInjection(t *testing.T) {
@@ -190,7 +190,7 @@ func testHeaderInjection(t *testing.T) {
 	if _, err := Run(context.Background(), spec, s.hooks()); err != nil {
 		t.Fatal(err)
 	}
-	if k := s.kinds(); k[result.KindCheck] != 1 || served.Load() != 0 {
-		t.Errorf("kinds %v served %d, want 1 check failure and nothing sent", k, served.Load())
+	if k := s.kinds(); k[result.KindDisallowed] != 1 || served.Load() != 0 {
+		t.Errorf("kinds %v served %d, want 1 disallowed and nothing sent", k, served.Load())
 	}
 }

@@ -3,11 +3,11 @@ package loadgen
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync/atomic"
 
@@ -19,6 +19,8 @@ import (
 // (no template actions) are rendered once.
 type requestPlan struct {
 	method string
+	scheme string // the target's, for every request
+	host   string // the target's host[:port], for every request
 	base   string // target URL without trailing slash
 	// staticURL is base+path when the path has no template actions, so
 	// the per-request path needs no concatenation ("" otherwise).
@@ -61,11 +63,23 @@ func newRequestPlan(spec *Spec) (*requestPlan, error) {
 			method = http.MethodPost
 		}
 	}
+	// The scheme, host and port of every request are the target's: parse
+	// them once, and refuse a static path that could change them (config
+	// rejects it at load; this is for callers that skip config).
+	base, err := url.Parse(spec.Target.URL)
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" || base.User != nil {
+		return nil, fmt.Errorf("target url %q: want http(s)://host[:port][/path]", redactURL(spec.Target.URL))
+	}
 	var staticURL string
 	if path, ok := tmpl.Path.Static(); ok {
+		if msg := config.CheckRequestTarget(path); msg != "" {
+			return nil, fmt.Errorf("request.path %s", msg)
+		}
 		staticURL = strings.TrimSuffix(spec.Target.URL, "/") + path
 	}
 	p := &requestPlan{
+		scheme:    base.Scheme,
+		host:      base.Host,
 		staticURL: staticURL,
 		method:    method,
 		base:      strings.TrimSuffix(spec.Target.URL, "/"),
@@ -141,7 +155,7 @@ func (p *requestPlan) forUser(user int) *userRequests {
 }
 
 // errHeaderValue is a templated header value that HTTP cannot carry.
-var errHeaderValue = errors.New("header value holds a control character")
+var errHeaderValue = &DisallowedError{Reason: "a rendered header value holds a control character"}
 
 // prepare renders the user's next request (URL, body, templated header
 // values) for either client.
@@ -165,6 +179,14 @@ func (u *userRequests) prepare() error {
 		path, err := u.render(p.tmpl.Path, &u.path)
 		if err != nil {
 			return err
+		}
+		// Only a path and query may come from a template: one that does
+		// not start with a single "/" could name another host
+		// ("@host/", "//host/", "http://host/"), and one with a space
+		// would make an invalid request line. Checked without
+		// allocating; refused under the kind "disallowed".
+		if msg := config.CheckRequestTarget(path); msg != "" {
+			return &DisallowedError{Reason: "rendered request.path " + msg}
 		}
 		u.url = p.base + path
 	}
@@ -220,6 +242,11 @@ func (u *userRequests) next(ctx context.Context) (*http.Request, error) {
 	req, err := http.NewRequestWithContext(ctx, p.method, u.url, body)
 	if err != nil {
 		return nil, err
+	}
+	if req.URL.Scheme != p.scheme || req.URL.Host != p.host {
+		// Cannot happen after CheckRequestTarget; checked where the
+		// request is made all the same.
+		return nil, errAuthority
 	}
 	// Cloning the shared header map costs one allocation but keeps the
 	// transport free to mutate its own copy.

@@ -49,6 +49,7 @@ loadcron_request_errors_total{kind="body",`+labels+`} 0
 loadcron_request_errors_total{kind="canceled",`+labels+`} 0
 loadcron_request_errors_total{kind="check",`+labels+`} 0
 loadcron_request_errors_total{kind="connection",`+labels+`} 1
+loadcron_request_errors_total{kind="disallowed",`+labels+`} 0
 loadcron_request_errors_total{kind="dns",`+labels+`} 0
 loadcron_request_errors_total{kind="http_4xx",`+labels+`} 0
 loadcron_request_errors_total{kind="http_5xx",`+labels+`} 1

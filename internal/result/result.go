@@ -21,6 +21,11 @@ const (
 	KindCheck                  // a response check failed (other status, JSON field, substring)
 	KindBody                   // the body could not be read or was over the limit
 	KindCanceled               // the run was canceled while the request was in flight
+	// KindDisallowed: loadcron refused to send the request: the dialer
+	// was asked for an address not on safety.allowed_hosts, or the
+	// rendered request was not a valid path and query on the target
+	// (it could have named another host, or was not valid HTTP).
+	KindDisallowed
 	numKinds
 )
 
@@ -39,6 +44,7 @@ var kindNames = [numKinds]string{
 	KindCheck:      "check",
 	KindBody:       "body",
 	KindCanceled:   "canceled",
+	KindDisallowed: "disallowed",
 }
 
 // String returns the kind's label value ("timeout", "http_5xx", …).
@@ -52,7 +58,7 @@ func (k Kind) String() string {
 // ErrorKinds lists every failure kind (KindNone excluded) in a stable order.
 func ErrorKinds() []Kind {
 	return []Kind{KindTimeout, KindConnection, KindDNS, KindTLS, KindHTTP4xx,
-		KindHTTP5xx, KindCheck, KindBody, KindCanceled}
+		KindHTTP5xx, KindCheck, KindBody, KindCanceled, KindDisallowed}
 }
 
 // Cache is what the target's cache-hit signal said about a response.

@@ -131,7 +131,7 @@ func (r *Runner) healthChecks(ctx context.Context, suite *config.Suite, runID st
 		if r.Console != nil && t.HealthCheck.IsEnabled() {
 			_ = r.Console.HealthStart(report.SafeURL(t.URL))
 		}
-		h := loadgen.CheckHealth(ctx, t, r.UserAgent, runID)
+		h := loadgen.CheckHealth(ctx, t, r.Config.Safety.AllowedHosts, r.UserAgent, runID)
 		hc := report.HealthCheck{
 			Target: t.Name, URL: report.SafeURL(h.URL), Healthy: h.Healthy,
 			StatusCode: h.Code, Error: h.Error, DurationSeconds: h.Duration.Seconds(),
@@ -186,7 +186,7 @@ func (r *Runner) runScenario(ctx context.Context, suite *config.Suite, sc *confi
 	stopProgress := r.showProgress(progress, info.Planned())
 	out, err := loadgen.Run(ctx, &loadgen.Spec{
 		Suite: suite.Name, RunID: runID, UserAgent: r.UserAgent, Target: target, Scenario: sc,
-		UserOffset: userOffset,
+		UserOffset: userOffset, AllowedHosts: r.Config.Safety.AllowedHosts,
 	}, hooks)
 	stopProgress()
 	if err != nil {
@@ -199,9 +199,12 @@ func (r *Runner) runScenario(ctx context.Context, suite *config.Suite, sc *confi
 	sum := col.Summary(out.Elapsed, target.CostPerUncachedRequest)
 	v := stats.Evaluate(sum, sc.Thresholds, r.Config.Grades, sc.IsCritical())
 	switch {
-	case out.Aborted:
+	case out.Aborted, out.Canceled:
 		v.Status = stats.StatusError
-	case out.Canceled:
+	case out.Refused != "":
+		// Load was meant to go where it may not (or was not valid HTTP):
+		// whatever the thresholds say, this run did not test what the
+		// config describes.
 		v.Status = stats.StatusError
 	}
 	sr := report.ScenarioFromSummary(info, sum, v)
@@ -210,6 +213,10 @@ func (r *Runner) runScenario(ctx context.Context, suite *config.Suite, sc *confi
 		sr.Aborted, sr.Error = true, out.AbortReason
 	case out.Canceled:
 		sr.Aborted, sr.Error = true, "canceled: "+cancelReason(ctx)
+	case out.Refused != "":
+		sr.Error = fmt.Sprintf("%d requests refused before sending (error kind disallowed), the first: %s",
+			sum.Errors[result.KindDisallowed], out.Refused)
+		log.Warn("requests refused by the safety checks", "refused", sum.Errors[result.KindDisallowed], "first", out.Refused)
 	}
 	if sm != nil {
 		sm.SetRun(sum, v, time.Now())
