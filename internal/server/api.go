@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -90,7 +91,7 @@ func (s *Server) trigger(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !tokenEqual(got, want) {
-		s.log.Warn("trigger rejected: invalid token", "remote", r.RemoteAddr)
+		s.badToken.log(r.Context(), s.log, slog.LevelWarn, "trigger rejected: invalid token", slog.String("remote", r.RemoteAddr))
 		w.Header().Set("WWW-Authenticate", `Bearer realm="loadcron", error="invalid_token"`)
 		writeError(w, http.StatusUnauthorized, "invalid token")
 		return

@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -83,6 +84,12 @@ type Options struct {
 	// ShutdownTimeout bounds the graceful shutdown in Serve (default
 	// DefaultShutdownTimeout).
 	ShutdownTimeout time.Duration
+	// Limits bound request read times and sizes on every route (zero
+	// fields: the defaults).
+	Limits Limits
+	// LogInterval is how often a repeated warning about rejected
+	// credentials may be logged (default DefaultLogInterval).
+	LogInterval time.Duration
 }
 
 // Server serves the daemon's HTTP endpoints.
@@ -90,6 +97,8 @@ type Server struct {
 	opts    Options
 	log     *slog.Logger
 	handler http.Handler
+	// badToken and httpErrors limit repeated warnings.
+	badToken, httpErrors *logLimiter
 }
 
 // New builds a Server and its routes.
@@ -103,8 +112,13 @@ func New(opts Options) *Server {
 	if opts.ShutdownTimeout <= 0 {
 		opts.ShutdownTimeout = DefaultShutdownTimeout
 	}
-	s := &Server{opts: opts, log: opts.Logger}
-	s.handler = s.logRequests(s.routes())
+	opts.Limits = opts.Limits.withDefaults()
+	if opts.LogInterval <= 0 {
+		opts.LogInterval = DefaultLogInterval
+	}
+	s := &Server{opts: opts, log: opts.Logger,
+		badToken: &logLimiter{interval: opts.LogInterval}, httpErrors: &logLimiter{interval: opts.LogInterval}}
+	s.handler = s.logRequests(s.limitBody(s.routes()))
 	return s
 }
 
@@ -127,11 +141,16 @@ func Listen(addr string) (net.Listener, error) {
 // shutdown, or the error that stopped serving (a bad web config file, a
 // failed listener, a shutdown that ran out of time).
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	lim := s.opts.Limits
 	srv := &http.Server{
 		Handler:           s.handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		ReadHeaderTimeout: lim.ReadHeaderTimeout,
+		ReadTimeout:       lim.ReadTimeout,
+		MaxHeaderBytes:    lim.MaxHeaderBytes,
+		IdleTimeout:       lim.IdleTimeout,
+		// No WriteTimeout: /debug/pprof/profile writes for 30 s and more;
+		// every other answer is small and written at once.
+		ErrorLog: log.New(&limitedWriter{lim: s.httpErrors, log: s.log}, "", 0),
 	}
 	file := s.opts.WebConfigFile
 	flags := &web.FlagConfig{WebConfigFile: &file}
