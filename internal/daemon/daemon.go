@@ -17,6 +17,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -49,8 +50,15 @@ type Options struct {
 	Env []string
 	// WebConfigFile is the exporter-toolkit web config (TLS, basic auth).
 	WebConfigFile string
-	// Listener, if set, is used instead of listening on
-	// server.listen_address (tests, the demo).
+	// ListenAddresses, when set, replace server.listen_address: one
+	// listener per HOST:PORT or vsock://:PORT (--web.listen-address,
+	// repeatable).
+	ListenAddresses []string
+	// SystemdSocket serves on the sockets systemd passes instead
+	// (--web.systemd-socket).
+	SystemdSocket bool
+	// Listener, if set, is the only listener, used instead of all of the
+	// above (tests).
 	Listener net.Listener
 	// WatchInterval is how often the config file is checked for changes.
 	// Default 5s; negative disables watching.
@@ -66,7 +74,7 @@ type Options struct {
 	EnableLifecycle bool
 	// Logger receives everything; nil discards.
 	Logger *slog.Logger
-	// OnReady is called with the listen address once serving.
+	// OnReady is called with the (first) listen address once serving.
 	OnReady func(addr string)
 }
 
@@ -111,6 +119,9 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrConfig, err)
 	}
+	if err := checkListenAddresses(opts.ListenAddresses); err != nil {
+		return fmt.Errorf("%w: %w", ErrConfig, err)
+	}
 	if opts.WebConfigFile != "" {
 		// Check TLS/basic-auth settings now, not at the first request.
 		if err := web.Validate(opts.WebConfigFile); err != nil {
@@ -137,12 +148,13 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	d.restoreWindows(cfg)
 
-	ln := opts.Listener
-	if ln == nil {
-		ln, err = net.Listen("tcp", cfg.Server.ListenAddress)
-		if err != nil {
-			return fmt.Errorf("listen on %s: %w", cfg.Server.ListenAddress, err)
-		}
+	lns, err := d.listeners(cfg)
+	if err != nil {
+		return err
+	}
+	addrs := make([]string, len(lns))
+	for i, ln := range lns {
+		addrs[i] = ln.Addr().String()
 	}
 
 	// Runs get their own context: on shutdown scheduling stops at once,
@@ -181,7 +193,7 @@ func Run(ctx context.Context, opts Options) error {
 	srvCtx, stopServer := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopServer()
 	srvDone := make(chan error, 1)
-	go func() { srvDone <- srv.Serve(srvCtx, ln) }()
+	go func() { srvDone <- srv.Serve(srvCtx, lns...) }()
 
 	var bg sync.WaitGroup
 	bgCtx, stopBg := context.WithCancel(ctx)
@@ -200,11 +212,11 @@ func Run(ctx context.Context, opts Options) error {
 	}
 
 	d.ready.Store(true)
-	d.log.Info("loadcron started", "version", version.Version, "revision", version.GetRevision(), "listen", ln.Addr().String(),
+	d.log.Info("loadcron started", "version", version.Version, "revision", version.GetRevision(), "listen", strings.Join(addrs, ","),
 		"config", opts.ConfigFile, "suites", len(cfg.Suites), "data_dir", cfg.History.Dir,
 		"segment", opts.Segment.String())
 	if opts.OnReady != nil {
-		opts.OnReady(ln.Addr().String())
+		opts.OnReady(addrs[0])
 	}
 	if cfg.Server.RunOnStart {
 		for _, name := range cfg.SuiteNames() {

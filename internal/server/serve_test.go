@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -86,6 +87,52 @@ func TestServePlainAndCancel(t *testing.T) {
 	// The listener is closed.
 	if _, err := c.Get(url + "/-/healthy"); err == nil {
 		t.Error("server still answers after Serve returned")
+	}
+}
+
+func TestServeSeveralListeners(t *testing.T) {
+	// --web.listen-address is repeatable: every listener serves, and basic
+	// auth holds on each; canceling stops them all.
+	hash, err := bcrypt.GenerateFromPassword([]byte("pw"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(t.TempDir(), "web.yml")
+	if err := os.WriteFile(cfg, fmt.Appendf(nil, "basic_auth_users:\n  alice: %s\n", hash), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var urls []string
+	var lns []net.Listener
+	for range 2 {
+		ln, err := Listen("127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		lns = append(lns, ln)
+		urls = append(urls, "http://"+ln.Addr().String())
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	errc := make(chan error, 1)
+	go func() { errc <- New(Options{WebConfigFile: cfg}).Serve(ctx, lns...) }()
+	c := client(t)
+	for _, u := range urls {
+		if code, _ := get(t, c, "GET", u+"/-/healthy", "", "", nil); code != 401 {
+			t.Errorf("%s without credentials: %d, want 401", u, code)
+		}
+		if code, _ := get(t, c, "GET", u+"/-/healthy", "alice", "pw", nil); code != 200 {
+			t.Errorf("%s with credentials: %d, want 200", u, code)
+		}
+	}
+	cancel()
+	if err := wait(t, errc); err != nil {
+		t.Fatalf("Serve after cancel: %v", err)
+	}
+	c.CloseIdleConnections()
+	for _, u := range urls {
+		if _, err := c.Get(u + "/-/healthy"); err == nil {
+			t.Errorf("%s still answers after Serve returned", u)
+		}
 	}
 }
 

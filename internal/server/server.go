@@ -135,51 +135,69 @@ func Listen(addr string) (net.Listener, error) {
 	return ln, nil
 }
 
-// Serve serves on ln until ctx is done, then shuts the server down
+// Serve serves on every listener in lns (one per --web.listen-address,
+// or systemd's sockets) until ctx is done, then shuts the server down
 // gracefully, waiting at most ShutdownTimeout for open requests before
-// closing their connections. It closes ln. It returns nil after a clean
-// shutdown, or the error that stopped serving (a bad web config file, a
-// failed listener, a shutdown that ran out of time).
-func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	lim := s.opts.Limits
-	srv := &http.Server{
-		Handler:           s.handler,
-		ReadHeaderTimeout: lim.ReadHeaderTimeout,
-		ReadTimeout:       lim.ReadTimeout,
-		MaxHeaderBytes:    lim.MaxHeaderBytes,
-		IdleTimeout:       lim.IdleTimeout,
-		// No WriteTimeout: /debug/pprof/profile writes for 30 s and more;
-		// every other answer is small and written at once.
-		ErrorLog: log.New(&limitedWriter{lim: s.httpErrors, log: s.log}, "", 0),
+// closing their connections. It closes the listeners. It returns nil after
+// a clean shutdown, or the error that stopped serving (a bad web config
+// file, a failed listener, a shutdown that ran out of time); one listener
+// failing stops them all.
+func (s *Server) Serve(ctx context.Context, lns ...net.Listener) error {
+	if len(lns) == 0 {
+		return errors.New("serve http: no listener")
 	}
 	file := s.opts.WebConfigFile
 	flags := &web.FlagConfig{WebConfigFile: &file}
 
-	errc := make(chan error, 1)
-	go func() { errc <- web.Serve(ln, srv, flags, s.log) }()
+	// One http.Server per listener: web.Serve rewrites the server's
+	// Handler and TLSConfig, so listeners must not share one.
+	srvs := make([]*http.Server, len(lns))
+	errc := make(chan error, len(lns))
+	for i, ln := range lns {
+		lim := s.opts.Limits
+		srvs[i] = &http.Server{
+			Handler:           s.handler,
+			ReadHeaderTimeout: lim.ReadHeaderTimeout,
+			ReadTimeout:       lim.ReadTimeout,
+			MaxHeaderBytes:    lim.MaxHeaderBytes,
+			IdleTimeout:       lim.IdleTimeout,
+			// No WriteTimeout: /debug/pprof/profile writes for 30 s and more;
+			// every other answer is small and written at once.
+			ErrorLog: log.New(&limitedWriter{lim: s.httpErrors, log: s.log}, "", 0),
+		}
+		go func() { errc <- web.Serve(ln, srvs[i], flags, s.log) }()
+	}
 
+	var errs []error
+	pending := len(lns)
 	select {
 	case err := <-errc:
-		// Serving stopped before ctx did: web.Serve may have failed
-		// before it handed ln to the http.Server, so close it here.
-		_ = ln.Close()
-		return fmt.Errorf("serve http: %w", err)
+		// Serving stopped before ctx did: stop the other listeners too.
+		pending--
+		errs = append(errs, fmt.Errorf("serve http: %w", err))
 	case <-ctx.Done():
 	}
 
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opts.ShutdownTimeout)
 	defer cancel()
-	shutErr := srv.Shutdown(sctx)
-	if shutErr != nil {
-		// Out of time: drop the connections still open.
-		_ = srv.Close()
-		shutErr = fmt.Errorf("shut down http server: %w", shutErr)
+	for _, srv := range srvs {
+		if err := srv.Shutdown(sctx); err != nil {
+			// Out of time: drop the connections still open.
+			_ = srv.Close()
+			errs = append(errs, fmt.Errorf("shut down http server: %w", err))
+		}
 	}
 	// web.Serve returns http.ErrServerClosed after Shutdown; anything else
 	// (e.g. a bad web config file noticed just as ctx ended) is reported.
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		_ = ln.Close()
-		return errors.Join(shutErr, fmt.Errorf("serve http: %w", err))
+	for range pending {
+		if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, fmt.Errorf("serve http: %w", err))
+		}
 	}
-	return shutErr
+	// web.Serve may have failed before it handed its listener to the
+	// http.Server, which would have closed it.
+	for _, ln := range lns {
+		_ = ln.Close()
+	}
+	return errors.Join(errs...)
 }
