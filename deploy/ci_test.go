@@ -62,8 +62,11 @@ func TestGitHubActions(t *testing.T) {
 		at = found + 1
 	}
 	for _, s := range job.Steps {
-		if strings.Contains(s.Run, "--config ") {
-			mustExist(t, fromRoot(argValue(strings.Fields(s.Run), "--config")))
+		if strings.Contains(s.Run, "--config.file ") {
+			mustExist(t, fromRoot(argValue(strings.Fields(s.Run), "--config.file")))
+		}
+		if args := loadcronArgs(s.Run); args != nil {
+			checkCommandLine(t, "step "+s.Name, args)
 		}
 	}
 }
@@ -87,6 +90,8 @@ func TestGitLabCI(t *testing.T) {
 	wait := slices.IndexFunc(job.Script, func(s string) bool { return strings.Contains(s, "/health") })
 	if gate < 0 || wait < 0 || wait > gate {
 		t.Errorf("script %q: want a /health wait before loadcron run", job.Script)
+	} else {
+		checkCommandLine(t, "gate", loadcronArgs(job.Script[gate]))
 	}
 	if job.Artifacts.When != "always" || !slices.Contains(job.Artifacts.Paths, reportPath) {
 		t.Errorf("artifacts = %+v, want %s kept always", job.Artifacts, reportPath)

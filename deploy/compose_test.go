@@ -122,9 +122,10 @@ func TestComposeStack(t *testing.T) {
 	}
 	lc := c.Services["loadcron"]
 	binds, _ := mounts(lc)
-	if cfg := binds[flagValue(lc.Command, "--config")]; cfg != filepath.Join(composeDir, "loadcron.yaml") {
-		t.Errorf("loadcron --config %q is not the mounted compose/loadcron.yaml (%v)", flagValue(lc.Command, "--config"), binds)
+	if cfg := binds[flagValue(lc.Command, "--config.file")]; cfg != filepath.Join(composeDir, "loadcron.yaml") {
+		t.Errorf("loadcron --config.file %q is not the mounted compose/loadcron.yaml (%v)", flagValue(lc.Command, "--config.file"), binds)
 	}
+	checkCommandLine(t, "compose loadcron command", lc.Command)
 	if _, named := mounts(lc); named[flagValue(lc.Command, "--data-dir")] == "" {
 		t.Errorf("loadcron --data-dir %q is not on a volume", flagValue(lc.Command, "--data-dir"))
 	}
@@ -173,7 +174,7 @@ func TestLoadcronConfigs(t *testing.T) {
 		t.Run(tc.path, func(t *testing.T) {
 			cfg, err := config.Load(tc.path, config.LoadOptions{RequireSchedule: true, Env: tc.env})
 			if err != nil {
-				t.Fatalf("loadcron validate --config %s: %v", tc.path, err)
+				t.Fatalf("loadcron validate --config.file %s: %v", tc.path, err)
 			}
 			u, err := url.Parse(cfg.Targets["chat"].URL)
 			if err != nil || u.Hostname() != tc.host {

@@ -190,10 +190,11 @@ func TestDockerfileImage(t *testing.T) {
 		t.Errorf("EXPOSE %s, want 8097", last("EXPOSE"))
 	}
 	cmd := execForm("CMD")
-	i := slices.Index(cmd, "--config")
+	i := slices.Index(cmd, "--config.file")
 	if len(cmd) == 0 || cmd[0] != "serve" || i < 0 || i+1 >= len(cmd) || !copied[cmd[i+1]] {
-		t.Errorf("CMD %v: want serve --config <a file copied into the image>", cmd)
+		t.Errorf("CMD %v: want serve --config.file <a file copied into the image>", cmd)
 	}
+	checkCommandLine(t, "CMD", cmd)
 	if d := slices.Index(cmd, "--data-dir"); d < 0 || d+1 >= len(cmd) || !slices.ContainsFunc(byCmd["VOLUME"], func(in instruction) bool {
 		return strings.Contains(in.args, cmd[d+1])
 	}) {

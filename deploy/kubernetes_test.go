@@ -222,10 +222,11 @@ func checkStatefulSet(t *testing.T, objs map[string]object, replicas int) {
 	for _, m := range c.VolumeMounts {
 		mountsAt[m.MountPath] = m.Name
 	}
-	cfgFile, dataDir := argValue(c.Args, "--config"), argValue(c.Args, "--data-dir")
+	cfgFile, dataDir := argValue(c.Args, "--config.file"), argValue(c.Args, "--data-dir")
 	if c.Args[0] != "serve" || mountsAt[filepath.Dir(cfgFile)] != "config" || mountsAt[dataDir] != "data" {
-		t.Errorf("args %v: want serve with --config in the config volume and --data-dir on the data volume (mounts %v)", c.Args, mountsAt)
+		t.Errorf("args %v: want serve with --config.file in the config volume and --data-dir on the data volume (mounts %v)", c.Args, mountsAt)
 	}
+	checkCommandLine(t, "StatefulSet args", c.Args)
 	for _, v := range ss.Template.Spec.Volumes {
 		if v.Name != "config" {
 			continue

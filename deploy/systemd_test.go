@@ -76,9 +76,10 @@ func TestSystemdUnit(t *testing.T) {
 	if len(exec) < 2 || filepath.Base(exec[0]) != "loadcron" || exec[1] != "serve" {
 		t.Fatalf("ExecStart %v: want loadcron serve", exec)
 	}
-	if c := argValue(exec, "--config"); c != "/etc/loadcron/loadcron.yaml" {
-		t.Errorf("--config %q, want /etc/loadcron/loadcron.yaml", c)
+	if c := argValue(exec, "--config.file"); c != "/etc/loadcron/loadcron.yaml" {
+		t.Errorf("--config.file %q, want /etc/loadcron/loadcron.yaml", c)
 	}
+	checkCommandLine(t, "ExecStart", exec[1:])
 	if d := argValue(exec, "--data-dir"); d != "/var/lib/"+svc["StateDirectory"][0] {
 		t.Errorf("--data-dir %q is not the StateDirectory", d)
 	}

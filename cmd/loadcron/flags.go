@@ -1,56 +1,58 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"strings"
 
+	"github.com/alecthomas/kingpin/v2"
+
 	"github.com/loadcron/loadcron/internal/config"
 	"github.com/loadcron/loadcron/internal/logging"
 	"github.com/loadcron/loadcron/internal/runner"
 )
 
-// newFlagSet returns a flag set that prints its usage to stderr and
-// reports errors instead of exiting.
-func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: loadcron %s %s\n\nFlags:\n", name, synopsis)
-		fs.PrintDefaults()
-	}
-	return fs
+// configFileFlag registers --config.file on cmd and, hidden, the older
+// --config bound to the same value: kingpin has no flag aliases, and the
+// last of the two on the command line wins. Neither is Required() (that
+// would reject the alias); loadConfig checks for an empty value.
+func configFileFlag(cmd *kingpin.CmdClause, path *string, help string) {
+	cmd.Flag("config.file", help).PlaceHolder("FILE").StringVar(path)
+	cmd.Flag("config", "Alias of --config.file.").Hidden().PlaceHolder("FILE").StringVar(path)
 }
 
-// parseFlags parses args; it returns the exit code to use when parsing
-// stopped the command (help asked, or bad flags).
-func parseFlags(fs *flag.FlagSet, args []string) (int, bool) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK, false
+// setFlag registers the repeatable --set KEY.PATH=VALUE on cmd. The values
+// are kept as given; overrides turns them into config overrides.
+func setFlag(cmd *kingpin.CmdClause, sets *[]string) {
+	cmd.Flag("set", "Override a config key, after the file and the LOADCRON_* environment (repeatable; values parsed like LOADCRON_* values), e.g. --set suites.chat.schedule='@every 5m'.").
+		PlaceHolder("KEY.PATH=VALUE").StringsVar(sets)
+}
+
+// overrides turns --set KEY=VALUE strings into config overrides.
+func overrides(sets []string) (map[string]any, error) {
+	o := make(map[string]any, len(sets))
+	for _, v := range sets {
+		k, val, ok := strings.Cut(v, "=")
+		if !ok || strings.TrimSpace(k) == "" {
+			return nil, fmt.Errorf("--set: want KEY=VALUE (e.g. suites.chat.schedule=@every 5m), got %q", v)
 		}
-		return exitUsage, false
+		o[strings.TrimSpace(k)] = val
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(fs.Output(), "loadcron %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
-		return exitUsage, false
-	}
-	return 0, true
+	return o, nil
 }
 
-// logFlags are the logging flags every long-running command takes.
+// logFlags are the logging flags of the long-running commands.
 type logFlags struct {
 	format string
 	level  string
 }
 
-func (l *logFlags) register(fs *flag.FlagSet, level string) {
-	fs.StringVar(&l.format, "log.format", logging.FormatAuto, "log format: auto (text on a terminal, JSON otherwise), text or json")
-	fs.StringVar(&l.level, "log.level", level, "log level: debug, info, warn or error")
+func (l *logFlags) register(cmd *kingpin.CmdClause, level string) {
+	cmd.Flag("log.level", "Log level: debug, info, warn or error.").Default(level).StringVar(&l.level)
+	cmd.Flag("log.format", "Log format: auto (text with colours on a terminal, JSON otherwise), text or json.").
+		Default(logging.FormatAuto).StringVar(&l.format)
 }
 
 func (l *logFlags) logger(stderr io.Writer) (*slog.Logger, error) {
@@ -61,7 +63,7 @@ func (l *logFlags) logger(stderr io.Writer) (*slog.Logger, error) {
 // printing every problem to stderr on failure.
 func loadConfig(path string, opts config.LoadOptions, stderr io.Writer) (*config.Config, bool) {
 	if path == "" {
-		fmt.Fprintln(stderr, "loadcron: --config FILE is required")
+		fmt.Fprintf(stderr, "%s: --config.file FILE is required\n", program)
 		return nil, false
 	}
 	opts.Env = configEnv()
@@ -79,30 +81,10 @@ func printConfigErrors(w io.Writer, err error) {
 		for _, e := range verrs {
 			fmt.Fprintln(w, e.Error())
 		}
-		fmt.Fprintf(w, "loadcron: configuration invalid (%d problems)\n", len(verrs))
+		fmt.Fprintf(w, "%s: configuration invalid (%d problems)\n", program, len(verrs))
 		return
 	}
-	fmt.Fprintf(w, "loadcron: %v\n", err)
-}
-
-// setFlags collects repeated --set KEY=VALUE config overrides.
-type setFlags map[string]any
-
-func (s setFlags) String() string { return "" }
-
-func (s setFlags) Set(v string) error {
-	k, val, ok := strings.Cut(v, "=")
-	if !ok || strings.TrimSpace(k) == "" {
-		return fmt.Errorf("want KEY=VALUE (e.g. suites.chat.schedule=@every 5m), got %q", v)
-	}
-	s[strings.TrimSpace(k)] = val
-	return nil
-}
-
-func registerSet(fs *flag.FlagSet) setFlags {
-	s := setFlags{}
-	fs.Var(s, "set", "override a config key: --set KEY.PATH=VALUE (repeatable; values parsed like LOADCRON_* env values)")
-	return s
+	fmt.Fprintf(w, "%s: %v\n", program, err)
 }
 
 // Environment variables the command line reads itself; they are not
@@ -126,6 +108,12 @@ func configEnv() []string {
 	return env
 }
 
+// segmentFlag registers --segment on cmd.
+func segmentFlag(cmd *kingpin.CmdClause, seg *string) {
+	cmd.Flag("segment", "Run only replica INDEX's share of every scenario when COUNT processes share the load, e.g. 0/3 (also LOADCRON_SEGMENT=i/n, or LOADCRON_SEGMENT_INDEX and LOADCRON_SEGMENT_COUNT; the index may be a StatefulSet pod name like loadcron-2).").
+		PlaceHolder("INDEX/COUNT").StringVar(seg)
+}
+
 // segmentFrom returns the segment from the flag, else from the
 // environment, else the whole load.
 func segmentFrom(flagValue string) (runner.Segment, error) {
@@ -147,5 +135,3 @@ func segmentFrom(flagValue string) (runner.Segment, error) {
 	}
 	return runner.Segment{}, nil
 }
-
-const segmentUsage = "run only replica INDEX's share of every scenario when COUNT processes share the load, e.g. 0/3 (also LOADCRON_SEGMENT=i/n, or LOADCRON_SEGMENT_INDEX and LOADCRON_SEGMENT_COUNT; the index may be a StatefulSet pod name like loadcron-2)"

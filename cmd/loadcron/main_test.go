@@ -77,7 +77,7 @@ func TestRunShippedConfigAgainstChatsim(t *testing.T) {
 	sim, url := startChatsim(t, chatsim.Faults{})
 	reportPath := filepath.Join(t.TempDir(), "out", "load_test_results.json")
 	code, stdout, stderr := loadcron(t, []string{"LOADCRON_TARGETS__CHAT__URL=" + url},
-		"run", "--config", "../../config/loadcron.yaml", "--report", reportPath)
+		"run", "--config.file", "../../config/loadcron.yaml", "--report", reportPath)
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
@@ -142,15 +142,17 @@ func TestRunExitCodes(t *testing.T) {
 	}{
 		// every critical scenario fails: the CI gate says 1
 		{"suite failed", []string{"LOADCRON_TARGETS__CHAT__URL=" + failing},
-			[]string{"run", "--config", "../../config/loadcron.yaml", "--report", filepath.Join(dir, "r.json")}, 1, ""},
+			[]string{"run", "--config.file", "../../config/loadcron.yaml", "--report", filepath.Join(dir, "r.json")}, 1, ""},
 		// a bad config names the file and key and exits 2
-		{"bad config", nil, []string{"run", "--config", bad}, 2, bad + ": targets.chat.colour: unknown key"},
-		{"validate bad", nil, []string{"validate", "--config", bad}, 2, "targets.chat.colour"},
-		{"validate good", nil, []string{"validate", "--config", "../../config/loadcron.yaml"}, 0, ""},
+		{"bad config", nil, []string{"run", "--config.file", bad}, 2, bad + ": targets.chat.colour: unknown key"},
+		{"validate bad", nil, []string{"validate", "--config.file", bad}, 2, "targets.chat.colour"},
+		{"validate good", nil, []string{"validate", "--config.file", "../../config/loadcron.yaml"}, 0, ""},
+		// the old spelling stays a working alias
+		{"validate alias", nil, []string{"validate", "--config", bad}, 2, "targets.chat.colour"},
 		// usage errors
-		{"no config", nil, []string{"run"}, 2, "--config FILE is required"},
-		{"unknown suite", nil, []string{"run", "--config", "../../config/loadcron.yaml", "--suite", "nope"}, 2, `no suite "nope"`},
-		{"unknown command", nil, []string{"frobnicate"}, 2, "unknown command"},
+		{"no config", nil, []string{"run"}, 2, "--config.file FILE is required"},
+		{"unknown suite", nil, []string{"run", "--config.file", "../../config/loadcron.yaml", "--suite", "nope"}, 2, `no suite "nope"`},
+		{"unknown command", nil, []string{"frobnicate"}, 2, `expected command but got "frobnicate"`},
 		{"version", nil, []string{"version"}, 0, ""},
 	}
 	for _, tt := range tests {
@@ -237,6 +239,7 @@ server:
   shutdown_grace: 300ms
 `), 0o644)
 	data := filepath.Join(dir, "data")
+	// --config: the old spelling still starts the daemon
 	cmd, out, wait := startProcess(t, nil, "serve", "--config", cfgFile,
 		"--web.listen-address", freeAddr(t), "--data-dir", data, "--log.format", "json")
 	deadline := time.Now().Add(30 * time.Second)
@@ -336,7 +339,7 @@ func TestRunSegmentAndSet(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			sim, url := startChatsim(t, chatsim.Faults{})
-			args := append([]string{"run", "--config", "../../config/loadcron.yaml",
+			args := append([]string{"run", "--config.file", "../../config/loadcron.yaml",
 				"--report", filepath.Join(t.TempDir(), "r.json"), "--set", "targets.chat.url=" + url}, tt.args...)
 			code, stdout, stderr := loadcron(t, tt.env, args...)
 			// Without the baseline this replica meets a cold cache, so the
@@ -352,77 +355,12 @@ func TestRunSegmentAndSet(t *testing.T) {
 			}
 		})
 	}
-	code, _, stderr := loadcron(t, nil, "run", "--config", "../../config/loadcron.yaml", "--segment", "3/3")
+	code, _, stderr := loadcron(t, nil, "run", "--config.file", "../../config/loadcron.yaml", "--segment", "3/3")
 	if code != 2 || !strings.Contains(stderr, "0 ≤ index < count") {
 		t.Errorf("bad segment: exit %d, %s", code, stderr)
 	}
-	code, _, stderr = loadcron(t, nil, "validate", "--config", "../../config/loadcron.yaml", "--set", "suites.chat.scenarios=3")
+	code, _, stderr = loadcron(t, nil, "validate", "--config.file", "../../config/loadcron.yaml", "--set", "suites.chat.scenarios=3")
 	if code != 2 {
 		t.Errorf("bad --set: exit %d, %s", code, stderr)
-	}
-}
-
-// waitReady polls url until it answers 200.
-func waitReady(t *testing.T, url string, out *syncBuffer) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if resp, err := http.Get(url); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s not ready\n%s", url, out.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func TestServeLifecycleFlag(t *testing.T) {
-	dir := t.TempDir()
-	cfgFile := filepath.Join(dir, "c.yaml")
-	os.WriteFile(cfgFile, []byte(`
-targets:
-  chat: {url: "http://127.0.0.1:1"}
-suites:
-  chat:
-    schedule: "0 0 1 1 *"
-    scenarios:
-      - {name: one, target: chat, users: 1, requests_per_user: 1, request: {path: /}}
-`), 0o644)
-	tests := []struct {
-		name string
-		flag []string
-		code int
-		body string
-	}{
-		// off by default, with Prometheus's answer
-		{"default", nil, 403, "Lifecycle API is not enabled.\n"},
-		// the flag opens it
-		{"enabled", []string{"--web.enable-lifecycle"}, 200, "config reloaded\n"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			addr := freeAddr(t)
-			args := append([]string{"serve", "--config", cfgFile, "--web.listen-address", addr,
-				"--data-dir", filepath.Join(dir, tt.name)}, tt.flag...)
-			cmd, out, wait := startProcess(t, nil, args...)
-			waitReady(t, "http://"+addr+"/-/ready", out)
-			resp, err := http.Post("http://"+addr+"/-/reload", "", nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != tt.code || string(b) != tt.body {
-				t.Errorf("POST /-/reload: %d %q, want %d %q", resp.StatusCode, b, tt.code, tt.body)
-			}
-			cmd.Process.Signal(syscall.SIGTERM)
-			if code := wait(); code != 0 {
-				t.Errorf("exit %d after SIGTERM\n%s", code, out.String())
-			}
-		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/alecthomas/kingpin/v2"
 	"github.com/prometheus/common/version"
 
 	"github.com/loadcron/loadcron/internal/config"
@@ -20,38 +21,53 @@ import (
 // defaultReportPath is where the guide's script wrote its report.
 const defaultReportPath = "data/load_test_results.json"
 
-// runCmd runs suites once, prints the guide-shaped console report, writes
+// runOptions are `loadcron run`'s flags.
+type runOptions struct {
+	configFile string
+	suite      string
+	reportPath string
+	segment    string
+	sets       []string
+	log        logFlags
+}
+
+func (o *runOptions) register(app *kingpin.Application) {
+	cmd := app.Command("run", "Run every suite (or one) once, print the guide-shaped console report, write the JSON report, and exit 0 when it passed, 1 when it failed, 2 on bad usage or config: a CI gate.")
+	configFileFlag(cmd, &o.configFile, "Configuration file (required).")
+	cmd.Flag("suite", "Suite to run (default: every suite, in name order).").PlaceHolder("NAME").StringVar(&o.suite)
+	cmd.Flag("report", "Where to write the JSON report; with several suites, .SUITE is inserted before .json.").
+		Default(defaultReportPath).PlaceHolder("FILE").StringVar(&o.reportPath)
+	segmentFlag(cmd, &o.segment)
+	setFlag(cmd, &o.sets)
+	o.log.register(cmd, "warn") // the console report is the output; logs only for trouble
+}
+
+// execute runs suites once, prints the guide-shaped console report, writes
 // the JSON report and exits 0 when every suite passed, 1 otherwise: a CI
 // gate exactly like the guide's workflow.
-func runCmd(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("run", "--config FILE [--suite NAME] [--report FILE]", stderr)
-	path := fs.String("config", "", "configuration file (required)")
-	suiteName := fs.String("suite", "", "suite to run (default: every suite, in name order)")
-	reportPath := fs.String("report", defaultReportPath, "where to write the JSON report; with several suites, SUITE is inserted before .json")
-	segFlag := fs.String("segment", "", segmentUsage)
-	set := registerSet(fs)
-	var lf logFlags
-	lf.register(fs, "warn") // the console report is the output; logs only for trouble
-	if code, ok := parseFlags(fs, args); !ok {
-		return code
-	}
-	log, err := lf.logger(stderr)
+func (o *runOptions) execute(stdout, stderr io.Writer) int {
+	log, err := o.log.logger(stderr)
 	if err != nil {
-		fmt.Fprintf(stderr, "loadcron run: %v\n", err)
+		fmt.Fprintf(stderr, "%s run: %v\n", program, err)
 		return exitUsage
 	}
-	seg, err := segmentFrom(*segFlag)
+	seg, err := segmentFrom(o.segment)
 	if err != nil {
-		fmt.Fprintf(stderr, "loadcron run: %v\n", err)
+		fmt.Fprintf(stderr, "%s run: %v\n", program, err)
 		return exitUsage
 	}
-	cfg, ok := loadConfig(*path, config.LoadOptions{Overrides: set}, stderr)
+	ov, err := overrides(o.sets)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s run: %v\n", program, err)
+		return exitUsage
+	}
+	cfg, ok := loadConfig(o.configFile, config.LoadOptions{Overrides: ov}, stderr)
 	if !ok {
 		return exitUsage
 	}
-	suites, err := pickSuites(cfg, *suiteName)
+	suites, err := pickSuites(cfg, o.suite)
 	if err != nil {
-		fmt.Fprintf(stderr, "loadcron run: %v\n", err)
+		fmt.Fprintf(stderr, "%s run: %v\n", program, err)
 		return exitUsage
 	}
 
@@ -66,17 +82,17 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	code := exitOK
 	for _, s := range suites {
 		rep := r.Run(ctx, s, runner.NewRunID(time.Now()), "manual")
-		out := *reportPath
+		out := o.reportPath
 		if len(suites) > 1 {
 			out = suiteReportPath(out, s.Name)
 		}
 		if err := report.WriteFileAtomic(out, rep); err != nil {
-			fmt.Fprintf(stderr, "loadcron run: %v\n", err)
+			fmt.Fprintf(stderr, "%s run: %v\n", program, err)
 			code = exitFailed
 			out = ""
 		}
 		if err := console.Summary(rep, out); err != nil {
-			fmt.Fprintf(stderr, "loadcron run: writing console report: %v\n", err)
+			fmt.Fprintf(stderr, "%s run: writing console report: %v\n", program, err)
 		}
 		if !rep.Passed {
 			code = exitFailed

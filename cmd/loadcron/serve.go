@@ -9,84 +9,103 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/alecthomas/kingpin/v2"
+	"github.com/prometheus/exporter-toolkit/web"
+	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
+
+	"github.com/loadcron/loadcron/internal/config"
 	"github.com/loadcron/loadcron/internal/daemon"
 )
 
-// serveFlags are the daemon flags shared by serve and demo.
-type serveFlags struct {
-	segment       string
-	set           setFlags
-	listen        string
-	webConfigFile string
-	nativeHist    bool
-	pprof         bool
-	lifecycle     bool
-	runOnStart    bool
-	log           logFlags
+// daemonFlags are the flags serve and demo share.
+type daemonFlags struct {
+	// web holds --web.listen-address (repeatable), --web.config.file and
+	// --web.systemd-socket, from exporter-toolkit.
+	web *web.FlagConfig
+	// listenSet is true when --web.listen-address was given: only then
+	// does it replace server.listen_address.
+	listenSet  bool
+	nativeHist bool
+	lifecycle  bool
+	log        logFlags
 }
 
-func (f *serveFlags) overrides() map[string]any {
-	o := map[string]any{}
-	for k, v := range f.set {
-		o[k] = v
-	}
-	if f.listen != "" {
-		o["server.listen_address"] = f.listen
-	}
-	if f.runOnStart {
-		o["server.run_on_start"] = true
-	}
-	return o
+func (f *daemonFlags) register(cmd *kingpin.CmdClause, defaultListen string) {
+	f.web = kingpinflag.AddFlags(cmd, defaultListen)
+	cmd.GetFlag("web.listen-address").IsSetByUser(&f.listenSet)
+	cmd.Flag("web.enable-lifecycle", "Enable POST|PUT /-/reload (off, it answers 403; SIGHUP and config file changes reload either way).").
+		BoolVar(&f.lifecycle)
+	cmd.Flag("metrics.native-histograms", "Add native histogram buckets to loadcron_request_duration_seconds.").
+		Default("true").BoolVar(&f.nativeHist)
+	f.log.register(cmd, "info")
 }
 
-// serveCmd runs the daemon until SIGTERM or SIGINT.
-func serveCmd(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("serve", "--config FILE [--web.listen-address HOST:PORT] [--web.config.file FILE] [--data-dir DIR]", stderr)
-	path := fs.String("config", "", "configuration file (required); reloaded on SIGHUP, on change, and on POST /-/reload with --web.enable-lifecycle")
-	dataDir := fs.String("data-dir", "", "directory for the run history (overrides history.dir; default data)")
-	var f serveFlags
-	fs.StringVar(&f.listen, "web.listen-address", "", "address for /metrics, the API and the status page (overrides server.listen_address; default :8097)")
-	fs.StringVar(&f.webConfigFile, "web.config.file", "", "exporter-toolkit web config file enabling TLS and/or basic auth")
-	fs.BoolVar(&f.nativeHist, "metrics.native-histograms", true, "add native histogram buckets to loadcron_request_duration_seconds")
-	fs.BoolVar(&f.pprof, "web.enable-pprof", false, "serve /debug/pprof")
-	fs.BoolVar(&f.lifecycle, "web.enable-lifecycle", false, "enable POST|PUT /-/reload (SIGHUP and config file changes reload without it)")
-	fs.BoolVar(&f.runOnStart, "run-on-start", false, "run every suite once at start-up (also server.run_on_start)")
-	fs.StringVar(&f.segment, "segment", "", segmentUsage)
-	f.set = registerSet(fs)
-	f.log.register(fs, "info")
-	if code, ok := parseFlags(fs, args); !ok {
-		return code
-	}
-	if *path == "" {
-		fmt.Fprintln(stderr, "loadcron serve: --config FILE is required")
+// serveOptions are `loadcron serve`'s flags.
+type serveOptions struct {
+	configFile string
+	dataDir    string
+	segment    string
+	sets       []string
+	pprof      bool
+	runOnStart bool
+	daemonFlags
+}
+
+func (o *serveOptions) register(app *kingpin.Application) {
+	cmd := app.Command("serve", "Run the daemon: every suite on its schedule, with /metrics, the API and the status page, until SIGTERM or SIGINT.")
+	configFileFlag(cmd, &o.configFile, "Configuration file (required); reloaded on SIGHUP, when it changes, and on POST /-/reload with --web.enable-lifecycle.")
+	o.daemonFlags.register(cmd, config.DefaultListenAddress)
+	cmd.Flag("data-dir", "Directory for the run history (overrides history.dir; default data).").PlaceHolder("DIR").StringVar(&o.dataDir)
+	cmd.Flag("web.enable-pprof", "Serve /debug/pprof.").BoolVar(&o.pprof)
+	cmd.Flag("run-on-start", "Run every suite once at start-up (also server.run_on_start).").BoolVar(&o.runOnStart)
+	segmentFlag(cmd, &o.segment)
+	setFlag(cmd, &o.sets)
+}
+
+// execute runs the daemon until SIGTERM or SIGINT.
+func (o *serveOptions) execute(stderr io.Writer) int {
+	if o.configFile == "" {
+		fmt.Fprintf(stderr, "%s serve: --config.file FILE is required\n", program)
 		return exitUsage
 	}
-	overrides := f.overrides()
-	if *dataDir != "" {
-		overrides["history.dir"] = *dataDir
+	ov, err := overrides(o.sets)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s serve: %v\n", program, err)
+		return exitUsage
 	}
-	return runDaemon(daemon.Options{ConfigFile: *path, Overrides: overrides}, &f, stderr)
+	if o.runOnStart {
+		ov["server.run_on_start"] = true
+	}
+	if o.dataDir != "" {
+		ov["history.dir"] = o.dataDir
+	}
+	opts := daemon.Options{ConfigFile: o.configFile, Overrides: ov, EnablePprof: o.pprof}
+	if o.listenSet {
+		opts.ListenAddresses = *o.web.WebListenAddresses
+	}
+	return runDaemon(opts, &o.daemonFlags, o.segment, stderr)
 }
 
-// runDaemon fills the common options, runs the daemon under signal
-// handling and maps its error to an exit code.
-func runDaemon(opts daemon.Options, f *serveFlags, stderr io.Writer) int {
+// runDaemon fills the options serve and demo share, runs the daemon under
+// signal handling and maps its error to an exit code: 0 after a clean
+// stop, 2 for a bad configuration, 1 otherwise.
+func runDaemon(opts daemon.Options, f *daemonFlags, segment string, stderr io.Writer) int {
 	log, err := f.log.logger(stderr)
 	if err != nil {
-		fmt.Fprintf(stderr, "loadcron: %v\n", err)
+		fmt.Fprintf(stderr, "%s: %v\n", program, err)
 		return exitUsage
 	}
-	seg, err := segmentFrom(f.segment)
+	seg, err := segmentFrom(segment)
 	if err != nil {
-		fmt.Fprintf(stderr, "loadcron: %v\n", err)
+		fmt.Fprintf(stderr, "%s: %v\n", program, err)
 		return exitUsage
 	}
 	opts.Segment = seg
 	opts.Logger = log
 	opts.Env = configEnv()
-	opts.WebConfigFile = f.webConfigFile
+	opts.WebConfigFile = *f.web.WebConfigFile
+	opts.SystemdSocket = *f.web.WebSystemdSocket
 	opts.NativeHistograms = f.nativeHist
-	opts.EnablePprof = f.pprof
 	opts.EnableLifecycle = f.lifecycle
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -96,7 +115,7 @@ func runDaemon(opts daemon.Options, f *serveFlags, stderr io.Writer) int {
 			printConfigErrors(stderr, err)
 			return exitUsage
 		}
-		fmt.Fprintf(stderr, "loadcron: %v\n", err)
+		fmt.Fprintf(stderr, "%s: %v\n", program, err)
 		return exitFailed
 	}
 	return exitOK

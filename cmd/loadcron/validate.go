@@ -4,22 +4,36 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/alecthomas/kingpin/v2"
+
 	"github.com/loadcron/loadcron/internal/config"
 )
 
-// validateCmd checks a config file and lists every problem in it.
-func validateCmd(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("validate", "--config FILE", stderr)
-	path := fs.String("config", "", "configuration file to check (required)")
-	serve := fs.Bool("serve", true, "also require what serve needs (a schedule for every suite)")
-	set := registerSet(fs)
-	if code, ok := parseFlags(fs, args); !ok {
-		return code
+// validateOptions are `loadcron validate`'s flags.
+type validateOptions struct {
+	configFile string
+	serve      bool
+	sets       []string
+}
+
+func (o *validateOptions) register(app *kingpin.Application) {
+	cmd := app.Command("validate", "Check a configuration file and list every problem in it, with its key path (exit 0 valid, 2 invalid).")
+	configFileFlag(cmd, &o.configFile, "Configuration file to check (required).")
+	cmd.Flag("serve", "Also require what serve needs (a schedule for every suite).").Default("true").BoolVar(&o.serve)
+	setFlag(cmd, &o.sets)
+}
+
+// execute checks the config file and lists every problem in it.
+func (o *validateOptions) execute(stdout, stderr io.Writer) int {
+	ov, err := overrides(o.sets)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s validate: %v\n", program, err)
+		return exitUsage
 	}
-	cfg, ok := loadConfig(*path, config.LoadOptions{RequireSchedule: *serve, Overrides: set}, stderr)
+	cfg, ok := loadConfig(o.configFile, config.LoadOptions{RequireSchedule: o.serve, Overrides: ov}, stderr)
 	if !ok {
 		return exitUsage
 	}
-	fmt.Fprintf(stdout, "%s: valid (%d targets, %d suites, config hash %s)\n", *path, len(cfg.Targets), len(cfg.Suites), cfg.Hash)
+	fmt.Fprintf(stdout, "%s: valid (%d targets, %d suites, config hash %s)\n", o.configFile, len(cfg.Targets), len(cfg.Suites), cfg.Hash)
 	return exitOK
 }

@@ -97,7 +97,7 @@ func startLoadcron(t *testing.T, dir, bin, name, config string, flags ...string)
 	cfg := writeFile(t, sub, "loadcron.yaml", config)
 	addr := freeAddr(t)
 	// --web.enable-lifecycle: the daemon phase reloads with POST /-/reload.
-	args := append([]string{"serve", "--config", cfg, "--web.listen-address", addr,
+	args := append([]string{"serve", "--config.file", cfg, "--web.listen-address", addr,
 		"--data-dir", filepath.Join(sub, "data"), "--log.format", "json", "--web.enable-lifecycle"}, flags...)
 	p := startProc(t, dir, name, bin, args...)
 	waitReady(t, p, "http://"+addr+"/-/ready")
