@@ -128,6 +128,7 @@ func TestRunShippedConfigAgainstChatsim(t *testing.T) {
 
 func TestRunExitCodes(t *testing.T) {
 	_, failing := startChatsim(t, chatsim.Faults{ErrorRatio: 1})
+	_, uncached := startChatsim(t, chatsim.Faults{CacheOff: true})
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.yaml")
 	if err := os.WriteFile(bad, []byte("targets:\n  chat:\n    url: http://127.0.0.1:1\n    colour: blue\n"), 0o644); err != nil {
@@ -140,9 +141,14 @@ func TestRunExitCodes(t *testing.T) {
 		code   int
 		stderr string
 	}{
-		// every critical scenario fails: the CI gate says 1
-		{"suite failed", []string{"LOADCRON_TARGETS__CHAT__URL=" + failing},
+		// the guide's suite with the cache off misses its critical cache
+		// thresholds: the CI gate says 1
+		{"suite failed", []string{"LOADCRON_TARGETS__CHAT__URL=" + uncached},
 			[]string{"run", "--config.file", "../../config/loadcron.yaml", "--report", filepath.Join(dir, "r.json")}, 1, ""},
+		// every request fails: the abort rule stops the stress scenario,
+		// so the run could not be completed: 3 (still a failed CI job)
+		{"suite aborted", []string{"LOADCRON_TARGETS__CHAT__URL=" + failing},
+			[]string{"run", "--config.file", "../../config/loadcron.yaml", "--report", filepath.Join(dir, "r2.json")}, 3, ""},
 		// a bad config names the file and key and exits 2
 		{"bad config", nil, []string{"run", "--config.file", bad}, 2, bad + ": targets.chat.colour: unknown key"},
 		{"validate bad", nil, []string{"validate", "--config.file", bad}, 2, "targets.chat.colour"},

@@ -31,8 +31,22 @@ type runOptions struct {
 	log        logFlags
 }
 
+// runHelp is `loadcron run --help`'s text; README.md repeats the exit
+// codes.
+const runHelp = `Run every suite (or one) once, print the guide-shaped console report and write the JSON report: a CI gate.
+
+Exit codes (when several apply, the first of 130, 3, 1 wins):
+  0    every critical scenario passed (warnings allowed)
+  1    a critical scenario missed a threshold
+  2    bad usage or configuration, including a --report path that
+       cannot be written; found before any load is sent
+  3    the run could not be completed: a health check failed, a
+       scenario could not run, or the abort rule or
+       safety.max_run_duration stopped one
+  130  interrupted by SIGINT or SIGTERM; the partial report is written`
+
 func (o *runOptions) register(app *kingpin.Application) {
-	cmd := app.Command("run", "Run every suite (or one) once, print the guide-shaped console report, write the JSON report, and exit 0 when it passed, 1 when it failed, 2 on bad usage or config: a CI gate.")
+	cmd := app.Command("run", runHelp)
 	configFileFlag(cmd, &o.configFile, "Configuration file (required).")
 	cmd.Flag("suite", "Suite to run (default: every suite, in name order).").PlaceHolder("NAME").StringVar(&o.suite)
 	cmd.Flag("report", "Where to write the JSON report; with several suites, .SUITE is inserted before .json.").
@@ -42,9 +56,9 @@ func (o *runOptions) register(app *kingpin.Application) {
 	o.log.register(cmd, "warn") // the console report is the output; logs only for trouble
 }
 
-// execute runs suites once, prints the guide-shaped console report, writes
-// the JSON report and exits 0 when every suite passed, 1 otherwise: a CI
-// gate exactly like the guide's workflow.
+// execute runs suites once, prints the guide-shaped console report,
+// writes the JSON reports and returns the exit code (see runHelp).
+// Everything that can make it exit 2 is checked before any load is sent.
 func (o *runOptions) execute(stdout, stderr io.Writer) int {
 	log, err := o.log.logger(stderr)
 	if err != nil {
@@ -70,6 +84,18 @@ func (o *runOptions) execute(stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s run: %v\n", program, err)
 		return exitUsage
 	}
+	paths := make([]string, len(suites))
+	for i, s := range suites {
+		paths[i] = o.reportPath
+		if len(suites) > 1 {
+			paths[i] = suiteReportPath(o.reportPath, s.Name)
+		}
+		// A run whose report cannot be saved is load sent for nothing.
+		if err := report.CheckWritable(paths[i]); err != nil {
+			fmt.Fprintf(stderr, "%s run: --report: %v\n", program, err)
+			return exitUsage
+		}
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -80,22 +106,23 @@ func (o *runOptions) execute(stdout, stderr io.Writer) int {
 	}
 
 	code := exitOK
-	for _, s := range suites {
+	for i, s := range suites {
 		rep := r.Run(ctx, s, runner.NewRunID(time.Now()), "manual")
-		out := o.reportPath
-		if len(suites) > 1 {
-			out = suiteReportPath(out, s.Name)
-		}
+		out := paths[i]
 		if err := report.WriteFileAtomic(out, rep); err != nil {
 			fmt.Fprintf(stderr, "%s run: %v\n", program, err)
-			code = exitFailed
+			code = worse(code, exitIncomplete)
 			out = ""
 		}
 		if err := console.Summary(rep, out); err != nil {
 			fmt.Fprintf(stderr, "%s run: writing console report: %v\n", program, err)
 		}
-		if !rep.Passed {
-			code = exitFailed
+		code = worse(code, reportExitCode(rep))
+		if ctx.Err() != nil {
+			// SIGINT or SIGTERM (the only way ctx ends): this suite's
+			// partial report is written; the next suites do not start.
+			fmt.Fprintf(stderr, "%s run: interrupted\n", program)
+			return exitInterrupted
 		}
 	}
 	return code
