@@ -24,23 +24,21 @@ func configFileFlag(cmd *kingpin.CmdClause, path *string, help string) {
 }
 
 // setFlag registers the repeatable --set KEY.PATH=VALUE on cmd. The values
-// are kept as given; overrides turns them into config overrides.
+// are kept as given; config.ParseSets turns them into overrides.
 func setFlag(cmd *kingpin.CmdClause, sets *[]string) {
-	cmd.Flag("set", "Override a config key, after the file and the LOADCRON_* environment (repeatable; values parsed like LOADCRON_* values), e.g. --set suites.chat.schedule='@every 5m'.").
+	cmd.Flag("set", "Override a config key, after the file and the LOADCRON_* environment (repeatable; the value is parsed like a LOADCRON_* value; the last one for a key wins), e.g. --set suites.chat.schedule='@every 5m'.").
 		PlaceHolder("KEY.PATH=VALUE").StringsVar(sets)
 }
 
-// overrides turns --set KEY=VALUE strings into config overrides.
-func overrides(sets []string) (map[string]any, error) {
-	o := make(map[string]any, len(sets))
-	for _, v := range sets {
-		k, val, ok := strings.Cut(v, "=")
-		if !ok || strings.TrimSpace(k) == "" {
-			return nil, fmt.Errorf("--set: want KEY=VALUE (e.g. suites.chat.schedule=@every 5m), got %q", v)
-		}
-		o[strings.TrimSpace(k)] = val
+// parseSets parses --set values, printing every problem (never a value:
+// it may be a secret) to stderr.
+func parseSets(sets []string, stderr io.Writer) ([]config.Override, bool) {
+	o, err := config.ParseSets(sets)
+	if err != nil {
+		printConfigErrors(stderr, err)
+		return nil, false
 	}
-	return o, nil
+	return o, true
 }
 
 // logFlags are the logging flags of the long-running commands.

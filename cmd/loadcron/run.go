@@ -70,12 +70,11 @@ func (o *runOptions) execute(stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s run: %v\n", program, err)
 		return exitUsage
 	}
-	ov, err := overrides(o.sets)
-	if err != nil {
-		fmt.Fprintf(stderr, "%s run: %v\n", program, err)
+	sets, ok := parseSets(o.sets, stderr)
+	if !ok {
 		return exitUsage
 	}
-	cfg, ok := loadConfig(o.configFile, config.LoadOptions{Overrides: ov}, stderr)
+	cfg, ok := loadConfig(o.configFile, config.LoadOptions{Sets: sets}, stderr)
 	if !ok {
 		return exitUsage
 	}

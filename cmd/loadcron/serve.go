@@ -68,18 +68,18 @@ func (o *serveOptions) execute(stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s serve: --config.file FILE is required\n", program)
 		return exitUsage
 	}
-	ov, err := overrides(o.sets)
-	if err != nil {
-		fmt.Fprintf(stderr, "%s serve: %v\n", program, err)
+	sets, ok := parseSets(o.sets, stderr)
+	if !ok {
 		return exitUsage
 	}
+	ov := map[string]any{}
 	if o.runOnStart {
 		ov["server.run_on_start"] = true
 	}
 	if o.dataDir != "" {
 		ov["history.dir"] = o.dataDir
 	}
-	opts := daemon.Options{ConfigFile: o.configFile, Overrides: ov, EnablePprof: o.pprof}
+	opts := daemon.Options{ConfigFile: o.configFile, Overrides: ov, Sets: sets, EnablePprof: o.pprof}
 	if o.listenSet {
 		opts.ListenAddresses = *o.web.WebListenAddresses
 	}

@@ -25,12 +25,11 @@ func (o *validateOptions) register(app *kingpin.Application) {
 
 // execute checks the config file and lists every problem in it.
 func (o *validateOptions) execute(stdout, stderr io.Writer) int {
-	ov, err := overrides(o.sets)
-	if err != nil {
-		fmt.Fprintf(stderr, "%s validate: %v\n", program, err)
+	sets, ok := parseSets(o.sets, stderr)
+	if !ok {
 		return exitUsage
 	}
-	cfg, ok := loadConfig(o.configFile, config.LoadOptions{RequireSchedule: o.serve, Overrides: ov}, stderr)
+	cfg, ok := loadConfig(o.configFile, config.LoadOptions{RequireSchedule: o.serve, Sets: sets}, stderr)
 	if !ok {
 		return exitUsage
 	}

@@ -46,6 +46,9 @@ type Options struct {
 	// Overrides set config keys after the file and the environment (from
 	// flags such as --web.listen-address).
 	Overrides map[string]any
+	// Sets are the --set KEY=VALUE overrides (config.ParseSets), applied
+	// after Overrides; they name themselves in error messages.
+	Sets []config.Override
 	// Env is the environment for LOADCRON_* keys (os.Environ()).
 	Env []string
 	// WebConfigFile is the exporter-toolkit web config (TLS, basic auth).

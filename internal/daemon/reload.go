@@ -14,7 +14,7 @@ import (
 
 // loadConfig reads the config the daemon was started with, afresh.
 func (d *Daemon) loadConfig() (*config.Config, error) {
-	opts := config.LoadOptions{Env: d.opts.Env, Overrides: d.opts.Overrides}
+	opts := config.LoadOptions{Env: d.opts.Env, Overrides: d.opts.Overrides, Sets: d.opts.Sets}
 	if d.opts.ConfigData != nil {
 		return config.Parse(d.opts.ConfigData, d.opts.ConfigFile, opts)
 	}
