@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 
 	goccy "github.com/goccy/go-yaml"
@@ -31,6 +32,12 @@ func (yamlParser) Unmarshal(b []byte) (map[string]any, error) {
 		}
 		return nil, yamlError(b, err)
 	}
+	if len(doc.Content) == 1 && doc.Content[0].Kind != yaml.MappingNode && !isEmptyDoc(&doc) {
+		// yaml.v3 would quote the value ("cannot unmarshal !!str
+		// `hunter2`"): name its kind and place, never its text.
+		top := doc.Content[0]
+		return nil, fmt.Errorf("line %d, column %d: the file must be a map of keys (targets:, suites:, …), got %s", top.Line, top.Column, nodeKind(top))
+	}
 	var m map[string]any
 	if err := doc.Decode(&m); err != nil {
 		return nil, yamlError(b, err)
@@ -52,6 +59,17 @@ func (yamlParser) Unmarshal(b []byte) (map[string]any, error) {
 // Marshal is not needed by loadcron; koanf's interface requires it.
 func (yamlParser) Marshal(map[string]any) ([]byte, error) {
 	return nil, errors.New("yaml marshal: not supported")
+}
+
+// nodeKind names a node's kind for messages.
+func nodeKind(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.AliasNode:
+		return "an alias"
+	}
+	return "a single value"
 }
 
 // isEmptyDoc reports whether a document node holds only a null scalar
@@ -92,8 +110,13 @@ func yamlError(b []byte, orig error) error {
 	}
 	msg := strings.TrimPrefix(orig.Error(), "yaml: ")
 	msg = strings.ReplaceAll(msg, "unmarshal errors:\n  ", "")
+	// yaml.v3 quotes values in backquotes; a value may be a secret.
+	msg = quotedValue.ReplaceAllString(msg, "a value")
 	return errors.New(msg)
 }
+
+// quotedValue matches a value yaml.v3 quotes in an error message.
+var quotedValue = regexp.MustCompile("`[^`]*`")
 
 // tabIndented reports whether line (from 1) of b is indented with a tab.
 func tabIndented(b []byte, line int) bool {

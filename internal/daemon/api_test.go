@@ -158,3 +158,22 @@ func TestTLSListenerAndTokenFile(t *testing.T) {
 		return strings.Contains(string(b), `"trigger": "api"`)
 	})
 }
+
+// TestTriggerOnlySuite: a suite without a schedule is valid for serve: it
+// never runs on its own (no next-run time) and runs when triggered.
+func TestTriggerOnlySuite(t *testing.T) {
+	_, url := startChatsim(t, time.Millisecond)
+	cfg := suiteYAML(url, "", "server:\n  trigger_token: s3cret\n")
+	d := start(t, t.TempDir(), cfg)
+	mfs := scrape(t, d.addr)
+	if v, ok := value(mfs, "loadcron_suite_next_run_timestamp_seconds", map[string]string{"suite": "chat"}); ok && v != 0 {
+		t.Errorf("a trigger-only suite has a next run at %v", v)
+	}
+	if code, body := do(t, "POST", d.addr+"/api/v1/suites/chat/run", "s3cret"); code != 202 {
+		t.Fatalf("trigger: %d %s", code, body)
+	}
+	waitFor(t, "the triggered run in history", func() bool {
+		rs := runs(t, d.addr)
+		return len(rs) == 1 && rs[0].Trigger == "api"
+	})
+}
