@@ -86,6 +86,15 @@ bench-pacer:
 clean:
 	rm -rf bin data
 
+## rules: regenerate alerts/loadcron.rules.yml from its template (alerts/README.md, "Generate")
+## rules-check: fail when it is stale (go test ./alerts/... checks it too)
+.PHONY: rules rules-check
+rules:
+	$(GO) run ./alerts/gen
+
+rules-check:
+	$(GO) run ./alerts/gen -check
+
 ## --- deploy/ (see deploy/README.md) ---
 IMAGE   ?= loadcron:dev
 COMPOSE := docker compose -f deploy/compose/compose.yaml

@@ -18,8 +18,9 @@ import (
 // this plus "#" and its lower-cased name (GitHub's heading anchor).
 const runbookBase = "https://github.com/loadcron/loadcron/blob/main/alerts/runbook.md"
 
-// severities are the values Alertmanager routes on (deploy/alertmanager).
-var severities = []string{"page", "ticket"}
+// severities are the values Alertmanager routes on (deploy/alertmanager):
+// the monitoring-mixin convention.
+var severities = []string{"critical", "warning", "info"}
 
 type rule struct {
 	Alert       string            `yaml:"alert"`
@@ -156,7 +157,7 @@ func TestAlertMetadata(t *testing.T) {
 // TestMetadataProblems shows each metadata check failing.
 func TestMetadataProblems(t *testing.T) {
 	good := func() rule {
-		return rule{Alert: "X", Labels: map[string]string{"severity": "page"}, Annotations: map[string]string{
+		return rule{Alert: "X", Labels: map[string]string{"severity": "critical"}, Annotations: map[string]string{
 			"summary": "s", "description": "v {{ $value }}", "runbook_url": runbookBase + "#x"}}
 	}
 	runbook := map[string]bool{"x": true}
@@ -168,7 +169,7 @@ func TestMetadataProblems(t *testing.T) {
 		// Complete.
 		{"ok", func(*rule) {}, ""},
 		// A severity Alertmanager does not route.
-		{"bad severity", func(r *rule) { r.Labels["severity"] = "critical" }, "severity"},
+		{"bad severity", func(r *rule) { r.Labels["severity"] = "page" }, "severity"},
 		// Each required annotation.
 		{"no summary", func(r *rule) { delete(r.Annotations, "summary") }, "no summary"},
 		{"no description", func(r *rule) { delete(r.Annotations, "description") }, "no description"},
@@ -240,78 +241,37 @@ func TestEveryAlertFiresAndStaysSilent(t *testing.T) {
 	}
 }
 
-// pendingTime returns the `for:` of the alert named name (0 without one).
-func pendingTime(t *testing.T, rules []rule, name string) time.Duration {
-	t.Helper()
-	for _, r := range rules {
-		if r.Alert != name {
+// TestForOnlyOnScrapeSignals: a per-run gauge holds until the next run,
+// so a `for:` on it only adds delay (and at a 15-minute schedule, a lot).
+// Only the alerts on `up`, which changes at every scrape, may wait.
+func TestForOnlyOnScrapeSignals(t *testing.T) {
+	for _, r := range alertRules(t) {
+		if r.For == "" {
 			continue
 		}
-		if r.For == "" {
-			return 0
+		if !regexp.MustCompile(`\bup\{`).MatchString(r.Expr) {
+			t.Errorf("%s: for %s on %q; only alerts on up may wait", r.Alert, r.For, r.Expr)
 		}
 		d, err := model.ParseDuration(r.For)
 		if err != nil {
-			t.Fatalf("%s: for %q: %v", name, r.For, err)
+			t.Fatalf("%s: for %q: %v", r.Alert, r.For, err)
 		}
-		return time.Duration(d)
-	}
-	t.Fatalf("no alert %s", name)
-	return 0
-}
-
-// waitsForInhibitor reports why an alert that a target outage causes,
-// pending for alert, could reach Alertmanager before the inhibiting alert,
-// pending for source; "" when it cannot. alert must wait at least twice as
-// long, which also holds at the end-to-end test's time scale (every
-// duration divided by 180, rounded up to whole seconds).
-func waitsForInhibitor(alert, source time.Duration) string {
-	if alert < 2*source {
-		return fmt.Sprintf("pending %v, want at least twice the inhibiting alert's %v", alert, source)
-	}
-	scaled := func(d time.Duration) time.Duration {
-		return max(time.Second, (d+180*time.Second-1)/(180*time.Second)*time.Second)
-	}
-	if scaled(alert) <= scaled(source) {
-		return fmt.Sprintf("pending %v at the e2e scale, not after the inhibiting alert's %v", scaled(alert), scaled(source))
-	}
-	return ""
-}
-
-// TestScenarioErrorWaitsForTargetDown: a target that goes down makes its
-// scenarios end in error at their next run, at the same time as its health
-// check fails. LoadcronTargetDown inhibits LoadcronScenarioError
-// (deploy/alertmanager), but only once it fires: the scenario alert must
-// be pending longer, or its ticket is sent before the inhibition applies.
-func TestScenarioErrorWaitsForTargetDown(t *testing.T) {
-	rules := alertRules(t)
-	if p := waitsForInhibitor(pendingTime(t, rules, "LoadcronScenarioError"), pendingTime(t, rules, "LoadcronTargetDown")); p != "" {
-		t.Fatalf("LoadcronScenarioError: %s", p)
+		// Scrape interval (≤ 1m) + for + evaluation + group_wait (30s)
+		// within 5 minutes.
+		if time.Duration(d) > 3*time.Minute {
+			t.Errorf("%s: for %s cannot page within 5 minutes", r.Alert, r.For)
+		}
 	}
 }
 
-func TestWaitsForInhibitor(t *testing.T) {
-	tests := []struct {
-		name          string
-		alert, source time.Duration
-		bad           bool
-	}{
-		// The shipped values: 10m after 5m (e2e: 4s after 2s).
-		{"shipped", 10 * time.Minute, 5 * time.Minute, false},
-		// No wait at all: notified before the inhibition (the old rule).
-		{"no for", 0, 5 * time.Minute, true},
-		// Equal waits race.
-		{"equal", 5 * time.Minute, 5 * time.Minute, true},
-		// Less than twice the source's wait.
-		{"short", 8 * time.Minute, 5 * time.Minute, true},
-		// Twice the source, but both round to 1s at the e2e scale.
-		{"same at e2e scale", 2 * time.Minute, time.Minute, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := waitsForInhibitor(tt.alert, tt.source); (got != "") != tt.bad {
-				t.Fatalf("waitsForInhibitor(%v, %v) = %q, want a problem: %v", tt.alert, tt.source, got, tt.bad)
-			}
-		})
+// TestNoWallClockWindows: alerting rules judge runs, so no range vector or
+// subquery may appear in them (a window outlives the fault it saw). Only
+// the baseline recording rule reads a week.
+func TestNoWallClockWindows(t *testing.T) {
+	window := regexp.MustCompile(`\[[0-9]+[smhdwy]`)
+	for _, r := range alertRules(t) {
+		if window.MatchString(r.Expr) {
+			t.Errorf("%s: a wall-clock window in %q", r.Alert, r.Expr)
+		}
 	}
 }

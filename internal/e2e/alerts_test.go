@@ -30,10 +30,14 @@ type wantAlert struct {
 	scenarios []string
 }
 
-// receiverFor is the shipped routing: page to "pager", the rest to "ticket".
+// receiverFor is the shipped routing: critical to "pager", warning to
+// "ticket", info to "null" (no notification).
 func receiverFor(severity string) string {
-	if severity == "page" {
+	switch severity {
+	case "critical":
 		return "pager"
+	case "info":
+		return "null"
 	}
 	return "ticket"
 }
@@ -159,7 +163,7 @@ func promFiring(prom string) ([]string, error) {
 	}
 	var out []string
 	for _, a := range alerts {
-		if a.State == "firing" && strings.HasPrefix(a.Labels["alertname"], "Loadcron") {
+		if a.State == "firing" && strings.HasPrefix(a.Labels["alertname"], "Loadcron") && a.Labels["severity"] != "info" {
 			out = append(out, a.Labels["alertname"]+"/"+a.Labels["scenario"])
 		}
 	}
@@ -167,11 +171,12 @@ func promFiring(prom string) ([]string, error) {
 	return out, nil
 }
 
-// summarize lists loadcron alerts as alertname/scenario (state).
+// summarize lists loadcron alerts that notify (info excluded) as
+// alertname/scenario (state).
 func summarize(alerts []amAlert) string {
 	var out []string
 	for _, a := range alerts {
-		if strings.HasPrefix(a.Labels["alertname"], "Loadcron") {
+		if strings.HasPrefix(a.Labels["alertname"], "Loadcron") && a.Labels["severity"] != "info" {
 			out = append(out, alertKey(a)+" ("+a.Status.State+")")
 		}
 	}

@@ -101,13 +101,12 @@ func cacheOffPhase(t *testing.T, s *stack) {
 		}
 	}
 	awaitAlerts(t, s.am, []wantAlert{
-		{"LoadcronCacheHitRatioLow", "page", perScenario, e2eScenarios},
-		{"LoadcronCacheHitRatioBelowMinimum", "ticket", perScenario, e2eScenarios},
-		{"LoadcronP95AboveThreshold", "ticket", perScenario, e2eScenarios},
-		{"LoadcronCriticalScenarioFailed", "page", perScenario, critical},
-		{"LoadcronLatencyRegression", "page", perScenario, e2eScenarios},
-		{"LoadcronThroughputDrop", "ticket", perScenario, critical},
-		{"LoadcronDroppedRequests", "ticket", perScenario, []string{"open"}},
+		{"LoadcronCacheHitRatioLow", "critical", perScenario, e2eScenarios},
+		{"LoadcronCacheHitRatioBelowMinimum", "warning", perScenario, e2eScenarios},
+		{"LoadcronP95AboveThreshold", "warning", perScenario, e2eScenarios},
+		{"LoadcronCriticalScenarioFailed", "critical", perScenario, critical},
+		{"LoadcronLatencyRegression", "warning", perScenario, e2eScenarios},
+		{"LoadcronDroppedRequests", "warning", perScenario, []string{"open"}},
 	}, 90*time.Second)
 	// The shipped routing delivers them to the right receivers.
 	eventually(t, 30*time.Second, "notifications to pager and ticket", func() (bool, string) {
@@ -136,20 +135,20 @@ func errorPhase(t *testing.T, s *stack) {
 		t.Errorf("error ratio 0.5: run %s has no http_5xx error", r.RunID)
 	}
 	awaitAlerts(t, s.am, []wantAlert{
-		{"LoadcronErrorRatioHigh", "page", perScenario, e2eScenarios},
-		{"LoadcronHTTP5xxRatioHigh", "page", perScenario, e2eScenarios},
+		{"LoadcronErrorRatioHigh", "critical", perScenario, e2eScenarios},
+		{"LoadcronHTTP5xxRatioHigh", "critical", perScenario, e2eScenarios},
 	}, 90*time.Second)
 	s.recover(t)
 }
 
 // targetDownPhase: chatsim stops, its health check fails, so the
-// target-down alert arrives, and the scenarios' could-not-run alerts are
-// inhibited by it (the shipped inhibit rule); a restart resolves them.
+// target-down alert arrives; runs that could not start count towards no
+// scenario alert, and the scenario alerts there are (info) are inhibited
+// by it (the shipped inhibit rule); a restart resolves them.
 func targetDownPhase(t *testing.T, s *stack) {
 	s.sim.stop(t)
 	awaitAlerts(t, s.am, []wantAlert{
-		{"LoadcronTargetDown", "page", perTarget, nil},
-		{"LoadcronScenarioError", "ticket", perScenario, e2eScenarios},
+		{"LoadcronTargetDown", "critical", perTarget, nil},
 	}, 90*time.Second)
 	eventually(t, 30*time.Second, "scenario alerts inhibited by LoadcronTargetDown", func() (bool, string) {
 		alerts, err := amAlerts(s.am)
@@ -181,15 +180,14 @@ func daemonPhase(t *testing.T, s *stack) {
 	if code, body, err := httpDo("POST", s.lc+"/-/reload", nil); err != nil || code != 500 {
 		t.Errorf("reload of a bad config: %d %s %v, want 500", code, body, err)
 	}
-	awaitAlerts(t, s.am, []wantAlert{{"LoadcronConfigReloadFailed", "ticket", perDaemon, nil}}, 60*time.Second)
+	awaitAlerts(t, s.am, []wantAlert{{"LoadcronConfigReloadFailed", "warning", perDaemon, nil}}, 60*time.Second)
 	writeFile(t, filepath.Dir(s.lcCfg), filepath.Base(s.lcCfg), string(good))
 	mustDo(t, "POST", s.lc+"/-/reload", "")
 	awaitNoAlerts(t, s.am, s.prom, 60*time.Second)
 
 	s.lproc.stop(t)
 	awaitAlerts(t, s.am, []wantAlert{
-		{"LoadcronDaemonDown", "ticket", perDaemon, nil},
-		{"LoadcronDaemonAbsent", "ticket", global, nil},
+		{"LoadcronDaemonDown", "critical", perDaemon, nil},
 	}, 60*time.Second)
 	s.lproc = s.lproc.restart(t)
 	waitReady(t, s.lproc, s.lc+"/-/ready")

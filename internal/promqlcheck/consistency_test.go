@@ -20,12 +20,14 @@ import (
 // repoRoot is the repository root as seen from this package's directory.
 const repoRoot = "../.."
 
-// prometheusNames are series Prometheus itself adds to every scrape, which
-// the rules may select.
-var prometheusNames = []string{"up", "scrape_duration_seconds", "scrape_samples_scraped"}
+// prometheusNames are series Prometheus itself writes, which the rules may
+// select: per scrape, and ALERTS (a ratio alert reads its own previous
+// state from it).
+var prometheusNames = []string{"up", "scrape_duration_seconds", "scrape_samples_scraped", "ALERTS"}
 
 // liveNames starts a real daemon in-process on 127.0.0.1:0 against a
-// simulated chat API, waits for one suite run to finish, and returns the
+// simulated chat API, waits for two suite runs to finish (the
+// recent_runs_* figures need two), and returns the
 // metric names its /metrics exposes: exactly what a Prometheus scraping a
 // running loadcron sees.
 func liveNames(t *testing.T) map[string]bool {
@@ -39,7 +41,7 @@ targets:
   chat: {url: "%s", cost_per_uncached_request: 0.06}
 suites:
   chat:
-    schedule: "0 0 1 1 *"
+    schedule: "@every 1s"
     scenarios:
       - name: baseline
         target: chat
@@ -72,9 +74,9 @@ history: {dir: %q}
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		if time.Now().After(deadline) {
-			t.Fatal("the daemon finished no run within 60s")
+			t.Fatal("the daemon finished fewer than two runs within 60s")
 		}
-		if b, ok := get(base + "/api/v1/runs"); ok && strings.Contains(b, `"run_id"`) {
+		if b, ok := get(base + "/api/v1/runs"); ok && strings.Count(b, `"run_id"`) >= 2 {
 			break
 		}
 		time.Sleep(50 * time.Millisecond)
