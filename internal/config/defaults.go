@@ -108,6 +108,7 @@ func applyDefaults(c *Config, set func(path string) bool) {
 		// An explicit json_field: "" turns the JSON signal off (header only).
 		defaultIf(def(tp+"cache_signal.json_field"), &t.CacheSignal.JSONField, defaultCacheJSONField)
 		setZero(&t.CacheSignal.HeaderValue, defaultCacheHeaderValue)
+		traceparentDefaults(&t.Traceparent)
 	}
 
 	for name, su := range c.Suites {
@@ -119,7 +120,9 @@ func applyDefaults(c *Config, set func(path string) bool) {
 		setZero(&su.TimeZone, defaultTimeZone)
 		for i, sc := range su.Scenarios {
 			if sc != nil {
-				scenarioDefaults(sc, s, fmt.Sprintf("suites.%s.scenarios[%d].", name, i), def)
+				prefix := fmt.Sprintf("suites.%s.scenarios[%d].", name, i)
+				scenarioDefaults(sc, s, prefix, def)
+				streamDefaults(sc, c.Targets[sc.Target], prefix, def)
 			}
 		}
 	}

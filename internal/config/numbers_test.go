@@ -20,36 +20,40 @@ var numericKeys = map[string]struct {
 	over   any
 	zeroOK bool
 	open   bool // try it in an open-model scenario
+	stream bool // try it in a streamed scenario (request.stream: sse)
 }{
-	"targets.chat.timeout":                                   {over: "31m"},
-	"targets.chat.max_body_bytes":                            {over: 1 << 30},
-	"targets.chat.health_check.timeout":                      {over: "31m"},
-	"targets.chat.cost_per_uncached_request":                 {over: 2e6, zeroOK: true},
-	"suites.chat.jitter":                                     {over: "25h", zeroOK: true},
-	"suites.chat.scenarios[0].users":                         {over: 1001},
-	"suites.chat.scenarios[0].requests_per_user":             {over: 100001, zeroOK: false},
-	"suites.chat.scenarios[0].think_time":                    {over: "31m", zeroOK: true},
-	"suites.chat.scenarios[0].rate":                          {over: 1001, open: true},
-	"suites.chat.scenarios[0].max_in_flight":                 {over: 1001, open: true},
-	"suites.chat.scenarios[0].duration":                      {over: "31m", open: true},
-	"suites.chat.scenarios[0].request.seed":                  {over: nil, zeroOK: true},
-	"suites.chat.scenarios[0].thresholds.min_success_rate":   {over: 1.01, zeroOK: true},
-	"suites.chat.scenarios[0].thresholds.max_avg_latency":    {over: "25h"},
-	"suites.chat.scenarios[0].thresholds.max_p95_latency":    {over: "25h"},
-	"suites.chat.scenarios[0].thresholds.max_p99_latency":    {over: "25h"},
-	"suites.chat.scenarios[0].thresholds.min_cache_hit_rate": {over: 1.01, zeroOK: true},
-	"suites.chat.scenarios[0].abort.max_error_ratio":         {over: 1.01, zeroOK: true},
-	"suites.chat.scenarios[0].abort.min_requests":            {over: 100001},
-	"grades.excellent":                                       {over: "25h"},
-	"grades.good":                                            {over: "25h"},
-	"grades.acceptable":                                      {over: "25h"},
-	"safety.max_users":                                       {over: 100001},
-	"safety.max_rate":                                        {over: 100001},
-	"safety.max_requests_per_run":                            {over: 100000001},
-	"safety.max_run_duration":                                {over: "25h"},
-	"server.shutdown_grace":                                  {over: "2h"},
-	"history.max_runs":                                       {over: 100001},
-	"history.max_age":                                        {over: "8761h"},
+	"targets.chat.timeout":                                    {over: "31m"},
+	"targets.chat.max_body_bytes":                             {over: 1 << 30},
+	"targets.chat.health_check.timeout":                       {over: "31m"},
+	"targets.chat.cost_per_uncached_request":                  {over: 2e6, zeroOK: true},
+	"suites.chat.jitter":                                      {over: "25h", zeroOK: true},
+	"suites.chat.scenarios[0].users":                          {over: 1001},
+	"suites.chat.scenarios[0].requests_per_user":              {over: 100001, zeroOK: false},
+	"suites.chat.scenarios[0].think_time":                     {over: "31m", zeroOK: true},
+	"suites.chat.scenarios[0].rate":                           {over: 1001, open: true},
+	"suites.chat.scenarios[0].max_in_flight":                  {over: 1001, open: true},
+	"suites.chat.scenarios[0].duration":                       {over: "31m", open: true},
+	"suites.chat.scenarios[0].request.seed":                   {over: nil, zeroOK: true},
+	"suites.chat.scenarios[0].thresholds.min_success_rate":    {over: 1.01, zeroOK: true},
+	"suites.chat.scenarios[0].thresholds.max_avg_latency":     {over: "25h"},
+	"suites.chat.scenarios[0].thresholds.max_p95_latency":     {over: "25h"},
+	"suites.chat.scenarios[0].thresholds.max_p99_latency":     {over: "25h"},
+	"suites.chat.scenarios[0].thresholds.min_cache_hit_rate":  {over: 1.01, zeroOK: true},
+	"suites.chat.scenarios[0].abort.max_error_ratio":          {over: 1.01, zeroOK: true},
+	"suites.chat.scenarios[0].request.stream_idle_timeout":    {over: "31s", stream: true},
+	"suites.chat.scenarios[0].thresholds.max_p95_first_event": {over: "25h", stream: true},
+	"suites.chat.scenarios[0].thresholds.max_p95_event_gap":   {over: "25h", stream: true},
+	"suites.chat.scenarios[0].abort.min_requests":             {over: 100001},
+	"grades.excellent":                                        {over: "25h"},
+	"grades.good":                                             {over: "25h"},
+	"grades.acceptable":                                       {over: "25h"},
+	"safety.max_users":                                        {over: 100001},
+	"safety.max_rate":                                         {over: 100001},
+	"safety.max_requests_per_run":                             {over: 100000001},
+	"safety.max_run_duration":                                 {over: "25h"},
+	"server.shutdown_grace":                                   {over: "2h"},
+	"history.max_runs":                                        {over: 100001},
+	"history.max_age":                                         {over: "8761h"},
 }
 
 // readmeNumericKeys returns the full key paths of config/README.md's key
@@ -157,6 +161,9 @@ func TestNumbersRule(t *testing.T) {
 		for _, tr := range tries {
 			t.Run(key+"="+tr.name, func(t *testing.T) {
 				m := numbersBase(spec.open)
+				if spec.stream {
+					setPath(m, "suites.chat.scenarios[0].request.stream", "sse")
+				}
 				setPath(m, key, tr.value)
 				if key == "suites.chat.scenarios[0].requests_per_user" && tr.name == "zero" {
 					// zero is valid only with a duration; without one it is refused

@@ -58,6 +58,9 @@ type Target struct {
 	// ClientNetHTTP (Go's net/http, the default) or ClientHTTP1
 	// (loadcron's own HTTP/1.1 client, cheaper per request).
 	Client string `koanf:"client"`
+	// Traceparent configures the W3C trace context header sent with each
+	// request (traceparent.go).
+	Traceparent Traceparent `koanf:"traceparent"`
 }
 
 // HTTP clients a target can choose (Target.Client).
@@ -186,6 +189,13 @@ type Request struct {
 	QueryOrder string `koanf:"query_order"`
 	// Seed makes random order reproducible. Default 1.
 	Seed int64 `koanf:"seed"`
+	// Stream reads the response as a stream of events: "sse" (server-sent
+	// events), "ndjson" (one JSON value per line) or "chunked" (each burst
+	// of bytes that arrives together). "" (default): a plain response.
+	Stream string `koanf:"stream"`
+	// StreamIdleTimeout fails a stream (error kind timeout) when no byte
+	// arrives for this long. Default 10s; only with Stream.
+	StreamIdleTimeout time.Duration `koanf:"stream_idle_timeout"`
 }
 
 // Checks decide whether a response is a success.
@@ -197,6 +207,12 @@ type Checks struct {
 	JSONField string `koanf:"json_field"`
 	// BodyContains is a substring the body must contain.
 	BodyContains string `koanf:"body_contains"`
+	// StreamEnd is how a stream says it is complete: the data (SSE: or
+	// the event name) of its end event, or "eof" for a clean end of the
+	// body. A stream that ends otherwise is an error of kind body.
+	// Default "[DONE]" for sse, "eof" for ndjson and chunked; only with
+	// request.stream.
+	StreamEnd string `koanf:"stream_end"`
 }
 
 // Thresholds are a scenario's success criteria. Nil means not configured.
@@ -207,6 +223,11 @@ type Thresholds struct {
 	MaxP95Latency   *time.Duration `koanf:"max_p95_latency"`
 	MaxP99Latency   *time.Duration `koanf:"max_p99_latency"`
 	MinCacheHitRate *float64       `koanf:"min_cache_hit_rate"`
+	// MaxP95FirstEvent and MaxP95EventGap bound the P95 time to first event
+	// and the P95 gap between events of streamed responses (only with
+	// request.stream).
+	MaxP95FirstEvent *time.Duration `koanf:"max_p95_first_event"`
+	MaxP95EventGap   *time.Duration `koanf:"max_p95_event_gap"`
 }
 
 // Abort stops a scenario early: once at least MinRequests have completed

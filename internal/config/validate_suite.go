@@ -90,6 +90,7 @@ func (p *problems) validateScenario(path string, sc *Scenario, su *Suite, c *Con
 	p.validateRequest(path+".request", sc, su)
 	p.statusCodes(path+".checks.status", sc.Checks.Status)
 	p.validateThresholds(path+".thresholds", &sc.Thresholds)
+	p.validateStream(path, sc, c)
 	if r := *sc.Abort.MaxErrorRatio; r < 0 || r > 1 {
 		p.addf(path+".abort.max_error_ratio", "must be in (0, 1], or 0 to disable, got %s", formatFloat(r))
 	}
@@ -171,6 +172,8 @@ func (p *problems) validateThresholds(path string, t *Thresholds) {
 	latency("max_p95_latency", t.MaxP95Latency)
 	latency("max_p99_latency", t.MaxP99Latency)
 	ratio("min_cache_hit_rate", t.MinCacheHitRate)
+	latency("max_p95_first_event", t.MaxP95FirstEvent)
+	latency("max_p95_event_gap", t.MaxP95EventGap)
 }
 
 // trimPrefix drops "KEY: bad template: " from a compileTemplate error.

@@ -27,6 +27,11 @@ func (t *traceState) init() {
 // model's intended send time (zero in the closed model): latency counts
 // from it, so a request that waited for a free slot carries that wait.
 func (w *worker) do(ctx context.Context, intended time.Time) {
+	if w.stream != nil {
+		// Streams always take net/http: the events are read as they come.
+		w.doStream(ctx, intended)
+		return
+	}
 	if w.h1 != nil {
 		w.doH1(ctx, intended)
 		return

@@ -115,6 +115,7 @@ func Run(ctx context.Context, spec *Spec, hooks Hooks) (Outcome, error) {
 		plan:    plan,
 		tls:     tc,
 		insp:    newInspector(spec.Target, &spec.Scenario.Checks),
+		stream:  newStreamSpec(spec.Scenario),
 		timeout: spec.Target.Timeout,
 		limit:   spec.Target.MaxBodyBytes,
 		stop:    make(chan struct{}),
@@ -158,6 +159,7 @@ type engine struct {
 	plan    *requestPlan
 	tls     *tls.Config
 	insp    *inspector
+	stream  *streamSpec // nil: plain responses
 	timeout time.Duration
 	limit   int64
 	runCtx  context.Context
@@ -259,6 +261,7 @@ type worker struct {
 	buf    []byte
 	res    result.Result
 	trace  traceState
+	stream *streamState // nil: plain responses
 }
 
 func (e *engine) newWorker(index, conns int) *worker {
@@ -277,6 +280,9 @@ func (e *engine) newWorker(index, conns int) *worker {
 	w.tr = newTransport(e.tls, conns, e.dial)
 	w.client = newClient(w.tr)
 	w.trace.init()
+	if e.stream != nil {
+		w.stream = newStreamState(e.stream, e.insp, e.limit, w.rec)
+	}
 	return w
 }
 

@@ -31,6 +31,7 @@ func (m *Metrics) SetConfig(cfg *config.Config) {
 	}
 	suites := make(map[string][]key, len(cfg.Suites))
 	thresholds := make(map[key]config.Thresholds)
+	streams := make(map[key]bool)
 	for name, su := range cfg.Suites {
 		suites[name] = nil
 		if su == nil {
@@ -43,6 +44,7 @@ func (m *Metrics) SetConfig(cfg *config.Config) {
 			k := key{name, sc.Name, sc.Target}
 			suites[name] = append(suites[name], k)
 			thresholds[k] = sc.Thresholds
+			streams[k] = sc.IsStream()
 		}
 	}
 	targets := make(map[string]bool, len(cfg.Targets))
@@ -64,8 +66,15 @@ func (m *Metrics) SetConfig(cfg *config.Config) {
 		}
 	}
 	for k, t := range thresholds {
-		m.scenarioLocked(k)
+		s := m.scenarioLocked(k)
 		m.setThresholdsLocked(k, t)
+		switch {
+		case streams[k]:
+			s.streamLocked()
+		case s.stream != nil:
+			// No longer streamed: its stream series go.
+			s.dropStreamLocked()
+		}
 	}
 
 	for name := range m.suiteSeen {
@@ -107,6 +116,9 @@ func (m *Metrics) setThresholdsLocked(k key, t config.Thresholds) {
 		thMaxP95:      seconds(t.MaxP95Latency),
 		thMaxP99:      seconds(t.MaxP99Latency),
 		thMinCacheHit: t.MinCacheHitRate,
+
+		thMaxP95FirstEvent: seconds(t.MaxP95FirstEvent),
+		thMaxP95EventGap:   seconds(t.MaxP95EventGap),
 	}
 	for i, v := range vals {
 		g := m.vecs.thresholds[i]

@@ -68,6 +68,7 @@ func (s *ScenarioMetrics) SetRun(sum stats.Summary, v stats.Verdict, finished ti
 	for _, g := range grades {
 		vv.lastGrade.WithLabelValues(k.suite, k.scenario, k.target, strings.ToLower(string(g))).Set(boolFloat(g == v.Grade))
 	}
+	s.setStreamRunLocked(sum.Stream)
 	s.setStatusLocked(v.Status, finished)
 	s.AddCost(sum.EstimatedCost, sum.EstimatedSavings)
 	s.addRunLocked(RecordFromSummary(sum, v.Status))

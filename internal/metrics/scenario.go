@@ -47,6 +47,8 @@ type ScenarioMetrics struct {
 	codes   map[int]prometheus.Counter // requests_total by status code
 	// win is the run history behind the window gauges; guarded by m.mu.
 	win runWindows
+	// stream holds the stream series once the scenario streams (stream.go).
+	stream *streamHandles
 }
 
 // Scenario returns the metrics of one scenario, creating its live series
@@ -168,6 +170,7 @@ func (s *ScenarioMetrics) detachLocked() {
 	s.removed = true
 	s.vecs = newScenarioVecs(promauto.With(nil), false)
 	clear(s.codes)
+	s.stream = nil
 }
 
 // Recorder returns a new result.Recorder feeding the scenario's live
@@ -188,11 +191,12 @@ type codeEntry struct {
 
 // recorder is one goroutine's view of a ScenarioMetrics.
 type recorder struct {
-	s     *ScenarioMetrics
-	codes [codeCacheSize]codeEntry
-	n     int                 // used entries of codes
-	next  int                 // entry to replace once codes is full
-	late  prometheus.Observer // pacer lateness, resolved on the first paced result
+	s      *ScenarioMetrics
+	stream *streamHandles // resolved on the first streamed result
+	codes  [codeCacheSize]codeEntry
+	n      int                 // used entries of codes
+	next   int                 // entry to replace once codes is full
+	late   prometheus.Observer // pacer lateness, resolved on the first paced result
 }
 
 // Record observes one result: duration by outcome and cache state, TTFB
@@ -218,6 +222,15 @@ func (r *recorder) Record(res *result.Result) {
 		r.late.Observe(res.Lateness.Seconds())
 	}
 
+	if res.Streamed {
+		if r.stream == nil {
+			r.stream = s.streamHandles()
+		}
+		if res.Stream.Events > 0 {
+			r.stream.first.Observe(res.Stream.FirstEvent.Seconds())
+			r.stream.events.Add(float64(res.Stream.Events))
+		}
+	}
 	if res.Code != 0 {
 		s.ttfb.Observe(res.TTFB.Seconds())
 		r.counter(res.Code).Inc()

@@ -12,6 +12,8 @@ const (
 	thMaxP95
 	thMaxP99
 	thMinCacheHit
+	thMaxP95FirstEvent
+	thMaxP95EventGap
 	numThresholds
 )
 
@@ -49,6 +51,8 @@ type scenarioVecs struct {
 	thresholds [numThresholds]*prometheus.GaugeVec
 
 	win *windowVecs // run windows (window.go)
+	// stream are the series of streamed responses (stream.go).
+	stream streamVecs
 }
 
 // partialDeleter is what every *Vec offers for deleting by a label subset.
@@ -117,6 +121,9 @@ func newScenarioVecs(f promauto.Factory, native bool) *scenarioVecs {
 	v.thresholds[thMaxP99] = gauge("threshold_max_p99_latency_seconds", "Configured maximum P99 latency; present only where configured.")
 	v.thresholds[thMinCacheHit] = gauge("threshold_min_cache_hit_ratio", "Configured minimum cache hit ratio; present only where configured.")
 	v.win = newWindowVecs(f, with)
+	v.thresholds[thMaxP95FirstEvent] = gauge("threshold_max_p95_first_event_seconds", "Configured maximum P95 time to first event of streamed responses; present only where configured.")
+	v.thresholds[thMaxP95EventGap] = gauge("threshold_max_p95_event_gap_seconds", "Configured maximum P95 gap between events of streamed responses; present only where configured.")
+	v.stream = newStreamVecs(f, base)
 	return v
 }
 
@@ -132,7 +139,7 @@ func (v *scenarioVecs) all() []partialDeleter {
 	for _, t := range v.thresholds {
 		d = append(d, t)
 	}
-	return append(d, v.win.all()...)
+	return append(append(d, v.win.all()...), v.stream.all()...)
 }
 
 // deleteScenario removes every series of k from every vector.

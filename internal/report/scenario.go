@@ -121,6 +121,10 @@ type ScenarioResult struct {
 	EstimatedCost    float64 `json:"estimated_cost"`
 	EstimatedSavings float64 `json:"estimated_savings"`
 
+	// Streaming holds the figures of streamed responses (stream.go);
+	// absent when the scenario read none.
+	Streaming *Streaming `json:"streaming,omitempty"`
+
 	// Aborted is true when the abort rule (or a cancellation) stopped the
 	// scenario early; Error then says why.
 	Aborted bool `json:"aborted"`
@@ -164,6 +168,7 @@ func ScenarioFromSummary(info ScenarioInfo, s stats.Summary, v stats.Verdict) Sc
 	for _, k := range result.ErrorKinds() {
 		sr.Errors[k.String()] = s.Errors[k]
 	}
+	sr.Streaming = streamingFrom(s.Stream)
 	return sr
 }
 

@@ -106,6 +106,10 @@ type Result struct {
 	Cache Cache
 	// Bytes is the number of body bytes read.
 	Bytes int64
+	// Streamed is set when the response was read as a stream; Stream then
+	// holds its figures (stream.go).
+	Streamed bool
+	Stream   Stream
 }
 
 // OK reports whether the request succeeded.

@@ -42,6 +42,9 @@ type Collector struct {
 	mergeMu sync.Mutex
 	merged  *hdrhistogram.Histogram
 	late    *hdrhistogram.Histogram
+	// mergedStream is the scratch of mergeStreams (stream.go), made on
+	// first use.
+	mergedStream *streamShard
 }
 
 // NewCollector returns a Collector for a run with the given number of
@@ -107,6 +110,9 @@ type shard struct {
 	// late holds the pacer lateness of open-model requests, made on the
 	// first one (closed-model runs never need it).
 	late *hdrhistogram.Histogram
+	// stream holds the figures of streamed responses (stream.go); nil
+	// until the shard records one.
+	stream *streamShard
 
 	// Pad so that shards allocated next to each other do not share a cache
 	// line between their hot counters.
@@ -158,6 +164,12 @@ func (s *shard) Record(r *result.Result) {
 			s.late = newLatenessHistogram()
 		}
 		_ = s.late.RecordValue(min(l/int64(time.Microsecond), histHighest))
+	}
+	if r.Streamed {
+		if s.stream == nil {
+			s.stream = newStreamShard()
+		}
+		s.stream.record(r)
 	}
 	s.mu.Unlock()
 }
@@ -262,5 +274,6 @@ func (c *Collector) Summary(elapsed time.Duration, costPerUncached float64) Summ
 	}
 	s.EstimatedCost = float64(s.Successful-s.CacheHits) * costPerUncached
 	s.EstimatedSavings = float64(s.CacheHits) * costPerUncached
+	s.Stream = c.mergeStreams()
 	return s
 }

@@ -45,6 +45,10 @@ type Summary struct {
 	// Estimate Under Load").
 	EstimatedCost    float64
 	EstimatedSavings float64
+
+	// Stream is the account of the streamed responses (stream.go); nil
+	// when the scenario read no response as a stream.
+	Stream *StreamSummary
 }
 
 // Status is a scenario's verdict (SPEC §3).
@@ -72,7 +76,7 @@ const (
 // ThresholdResult is one configured threshold checked against its value.
 // Latency limits and values are in seconds, rates as ratios 0–1.
 type ThresholdResult struct {
-	Name   string  `json:"name"` // min_success_rate, max_avg_latency, max_p95_latency, max_p99_latency, min_cache_hit_rate
+	Name   string  `json:"name"` // min_success_rate, max_avg_latency, max_p95_latency, max_p99_latency, min_cache_hit_rate, max_p95_first_event, max_p95_event_gap
 	Limit  float64 `json:"limit"`
 	Value  float64 `json:"value"`
 	Passed bool    `json:"passed"`

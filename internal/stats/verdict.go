@@ -22,6 +22,10 @@ const (
 	ThresholdMaxP95Latency   = "max_p95_latency"
 	ThresholdMaxP99Latency   = "max_p99_latency"
 	ThresholdMinCacheHitRate = "min_cache_hit_rate"
+	// The streaming thresholds (request.stream): P95 time to first event
+	// and P95 gap between events.
+	ThresholdMaxP95FirstEvent = "max_p95_first_event"
+	ThresholdMaxP95EventGap   = "max_p95_event_gap"
 )
 
 // GradeOf grades an average latency: EXCELLENT below g.Excellent, GOOD
@@ -54,7 +58,9 @@ func orDefault(d, def time.Duration) time.Duration {
 //
 // The grade is GradeOf(s.Avg, g). The configured thresholds are checked in
 // the order min_success_rate, max_avg_latency, max_p95_latency,
-// max_p99_latency, min_cache_hit_rate (unconfigured ones are left out);
+// max_p99_latency, min_cache_hit_rate, max_p95_first_event,
+// max_p95_event_gap (unconfigured ones are left out; the streaming ones
+// read s.Stream, and count as 0 when no stream was read);
 // rates are ratios 0–1 and latencies seconds; a minimum passes when
 // value >= limit, a maximum when value <= limit (latencies are compared as
 // exact durations).
@@ -96,6 +102,12 @@ func Evaluate(s Summary, th config.Thresholds, g config.Grades, critical bool) V
 	maximum(ThresholdMaxP95Latency, th.MaxP95Latency, s.P95)
 	maximum(ThresholdMaxP99Latency, th.MaxP99Latency, s.P99)
 	minimum(ThresholdMinCacheHitRate, th.MinCacheHitRate, s.CacheHitRate)
+	var firstP95, gapP95 time.Duration
+	if s.Stream != nil {
+		firstP95, gapP95 = s.Stream.FirstEvent.P95, s.Stream.EventGap.P95
+	}
+	maximum(ThresholdMaxP95FirstEvent, th.MaxP95FirstEvent, firstP95)
+	maximum(ThresholdMaxP95EventGap, th.MaxP95EventGap, gapP95)
 
 	if s.Successful == 0 {
 		v.Grade = GradePoor

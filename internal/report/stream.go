@@ -1,0 +1,72 @@
+package report
+
+import (
+	"github.com/loadcron/loadcron/internal/stats"
+)
+
+// Streaming is the "streaming" object of a test_results entry: the
+// figures of the scenario's streamed responses (request.stream), present
+// only when it read some. Times are milliseconds rounded to 3 decimals.
+type Streaming struct {
+	// Streams counts responses read as streams, whatever their outcome;
+	// Ended those that ended properly (end event, or a clean end of the
+	// body where that is the end).
+	Streams int64 `json:"streams"`
+	Ended   int64 `json:"ended"`
+	// Events counts events over all streams (end events excluded).
+	Events int64 `json:"events"`
+	// EventsPerSecond is the pace once a stream has started: events after
+	// each stream's first over the time from its first event to its last.
+	EventsPerSecond float64 `json:"events_per_second"`
+	// FirstEvent is the time to first event (for a chat API, the first
+	// token) from the (intended) send time; EventGap the time between
+	// consecutive events. Both exact (HDR histograms, as the latency).
+	FirstEvent DistributionMs `json:"first_event_ms"`
+	EventGap   DistributionMs `json:"event_gap_ms"`
+}
+
+// DistributionMs is a stats.Distribution in milliseconds.
+type DistributionMs struct {
+	Count int64   `json:"count"`
+	Avg   float64 `json:"avg"`
+	P50   float64 `json:"p50"`
+	P95   float64 `json:"p95"`
+	P99   float64 `json:"p99"`
+	Min   float64 `json:"min"`
+	Max   float64 `json:"max"`
+}
+
+// streamingFrom converts a summary's stream figures; nil stays nil.
+func streamingFrom(s *stats.StreamSummary) *Streaming {
+	if s == nil {
+		return nil
+	}
+	return &Streaming{
+		Streams:         s.Streams,
+		Ended:           s.Ended,
+		Events:          s.Events,
+		EventsPerSecond: round(s.EventsPerSecond, 3),
+		FirstEvent:      distributionMs(s.FirstEvent),
+		EventGap:        distributionMs(s.EventGap),
+	}
+}
+
+func distributionMs(d stats.Distribution) DistributionMs {
+	return DistributionMs{
+		Count: d.Count, Avg: ms(d.Avg), P50: ms(d.P50), P95: ms(d.P95), P99: ms(d.P99),
+		Min: ms(d.Min), Max: ms(d.Max),
+	}
+}
+
+// streaming prints the "Streaming:" block of a scenario that read
+// streams, in the shape of the guide's "Latency Metrics:".
+func (c *Console) streaming(s *Streaming) {
+	if s == nil {
+		return
+	}
+	c.printf("\nStreaming:\n")
+	c.printf("  Streams: %d (%d ended properly)\n", s.Streams, s.Ended)
+	c.printf("  Events: %d (%.1f events/s)\n", s.Events, s.EventsPerSecond)
+	c.printf("  First event: P50 %s, P95 %s, P99 %s\n", millis(s.FirstEvent.P50), millis(s.FirstEvent.P95), millis(s.FirstEvent.P99))
+	c.printf("  Event gap: P50 %s, P95 %s, P99 %s\n", millis(s.EventGap.P50), millis(s.EventGap.P95), millis(s.EventGap.P99))
+}
