@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/alecthomas/kingpin/v2"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/loadcron/loadcron/internal/config"
@@ -17,6 +19,15 @@ type pushOptions struct {
 	url      string
 	grouping []string
 	timeout  time.Duration
+}
+
+// register adds the --push.* flags to `loadcron run`.
+func (o *pushOptions) register(cmd *kingpin.CmdClause) {
+	cmd.Flag("push.url", "Push each suite's metrics to this Prometheus Pushgateway when its run ends (http(s)://HOST:PORT; user:password@ goes as basic auth).").
+		PlaceHolder("URL").StringVar(&o.url)
+	cmd.Flag("push.grouping", "Extra grouping label of the pushed groups, besides job=loadcron and suite (repeatable), e.g. pipeline=$CI_PROJECT_PATH; a label the series carry (scenario, target, …) is refused.").
+		PlaceHolder("KEY=VALUE").StringsVar(&o.grouping)
+	cmd.Flag("push.timeout", "Bound of each push.").Default(push.DefaultTimeout.String()).DurationVar(&o.timeout)
 }
 
 // pusher collects a `loadcron run`'s metrics in a registry of its own, as
@@ -57,6 +68,12 @@ func newPusher(o pushOptions, cfg *config.Config) (*pusher, error) {
 // started records that a suite's run began (suite_running, start time).
 func (p *pusher) started(suite string, t time.Time) {
 	p.metrics.SuiteRunStarted(suite, t)
+}
+
+// where describes a suite's group for the console: the gateway (without
+// credentials) and the group's path.
+func (p *pusher) where(suite string) string {
+	return push.GroupURL(p.opts, suite)
 }
 
 // finished records the suite's verdict and pushes its series.

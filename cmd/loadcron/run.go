@@ -29,6 +29,7 @@ type runOptions struct {
 	segment    string
 	sets       []string
 	log        logFlags
+	push       pushOptions
 }
 
 // runHelp is `loadcron run --help`'s text; README.md repeats the exit
@@ -43,7 +44,12 @@ Exit codes (when several apply, the first of 130, 3, 1 wins):
   3    the run could not be completed: a health check failed, a
        scenario could not run, or the abort rule or
        safety.max_run_duration stopped one
-  130  interrupted by SIGINT or SIGTERM; the partial report is written`
+  130  interrupted by SIGINT or SIGTERM; the partial report is written
+
+With --push.url, each suite's metrics go to a Prometheus Pushgateway when
+its run ends, as group job=loadcron, suite=<name> plus --push.grouping.
+A failed push is reported on stderr and does not change the exit code: the
+run's verdict stands.`
 
 func (o *runOptions) register(app *kingpin.Application) {
 	cmd := app.Command("run", runHelp)
@@ -54,6 +60,7 @@ func (o *runOptions) register(app *kingpin.Application) {
 	segmentFlag(cmd, &o.segment)
 	setFlag(cmd, &o.sets)
 	o.log.register(cmd, "warn") // the console report is the output; logs only for trouble
+	o.push.register(cmd)
 }
 
 // execute runs suites once, prints the guide-shaped console report,
@@ -96,6 +103,12 @@ func (o *runOptions) execute(stdout, stderr io.Writer) int {
 		}
 	}
 
+	pusher, err := newPusher(o.push, cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s run: %v\n", program, err)
+		return exitUsage
+	}
+
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	console := &report.Console{W: stdout, Live: logging.IsTerminal(stdout)}
@@ -103,9 +116,15 @@ func (o *runOptions) execute(stdout, stderr io.Writer) int {
 		Config: cfg, UserAgent: userAgent(), Version: version.Version,
 		Logger: log, Console: console, Segment: seg,
 	}
+	if pusher != nil {
+		r.Metrics = pusher.metrics
+	}
 
 	code := exitOK
 	for i, s := range suites {
+		if pusher != nil {
+			pusher.started(s.Name, time.Now())
+		}
 		rep := r.Run(ctx, s, runner.NewRunID(time.Now()), "manual")
 		out := paths[i]
 		if err := report.WriteFileAtomic(out, rep); err != nil {
@@ -117,6 +136,16 @@ func (o *runOptions) execute(stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "%s run: writing console report: %v\n", program, err)
 		}
 		code = worse(code, reportExitCode(rep))
+		if pusher != nil {
+			// A monitoring hiccup must not fail a deployment gate: the
+			// run's exit code stands; the failure is said loudly.
+			if err := pusher.finished(ctx, rep); err != nil {
+				fmt.Fprintf(stderr, "%s run: %v (the run's result and exit code stand)\n", program, err)
+				log.Error("push failed", "suite", s.Name, "err", err)
+			} else {
+				fmt.Fprintf(stdout, "Metrics pushed to %s\n", pusher.where(s.Name))
+			}
+		}
 		if ctx.Err() != nil {
 			// SIGINT or SIGTERM (the only way ctx ends): this suite's
 			// partial report is written; the next suites do not start.

@@ -14,6 +14,7 @@ package push
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"maps"
@@ -201,6 +202,28 @@ func ofSuite(labels []*dto.LabelPair, suite string) (bool, []*dto.LabelPair) {
 		}
 	}
 	return true, labels
+}
+
+// GroupURL is the Pushgateway URL of suite's group (credentials removed),
+// e.g. http://gw:9091/metrics/job/loadcron/suite/chat/pipeline/nightly:
+// where the group can be looked at, or deleted with curl -X DELETE.
+func GroupURL(o Options, suite string) string {
+	base, _, _, _ := splitUserinfo(o.URL)
+	var b strings.Builder
+	b.WriteString(strings.TrimSuffix(base, "/") + "/metrics/job/" + Job)
+	segment := func(k, v string) {
+		if v == "" || strings.Contains(v, "/") {
+			// The gateway's base64 form of a value with a slash.
+			b.WriteString("/" + k + "@base64/" + base64.RawURLEncoding.EncodeToString([]byte(v)))
+			return
+		}
+		b.WriteString("/" + k + "/" + url.PathEscape(v))
+	}
+	segment(SuiteLabel, suite)
+	for _, k := range slices.Sorted(maps.Keys(o.Grouping)) {
+		segment(k, o.Grouping[k])
+	}
+	return b.String()
 }
 
 // splitUserinfo returns raw without its user info, and that user info.

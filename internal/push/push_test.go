@@ -8,10 +8,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os/exec"
 	"sort"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -141,42 +139,6 @@ func TestSuiteGatherer(t *testing.T) {
 	}
 }
 
-// startPushgateway runs the Debian Pushgateway on a free loopback port,
-// in memory, until the test ends, and returns its base URL.
-func startPushgateway(t *testing.T) string {
-	t.Helper()
-	bin := testtools.Need(t, "prometheus-pushgateway")
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	var out testtools.Buffer
-	cmd := exec.Command(bin, "--web.listen-address="+addr, "--persistence.file=", "--log.level=warn")
-	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	base := "http://" + addr
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		resp, err := http.Get(base + "/-/ready")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return base
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("pushgateway not ready: %v\n%s", err, out.String())
-		}
-		time.Sleep(50 * time.Millisecond) // polling interval, not synchronisation
-	}
-}
-
 // scrape reads the gateway's /metrics and returns the loadcron_ samples as
 // "name{labels} value" lines, sorted, with push_time_seconds left out.
 func scrape(t *testing.T, base string) []string {
@@ -214,7 +176,7 @@ func scrape(t *testing.T, base string) []string {
 // Pushgateway and checks that each lands in its own group with the
 // daemon's labels, and that a later run replaces only its own group.
 func TestPushToPushgateway(t *testing.T) {
-	base := startPushgateway(t)
+	base := testtools.StartPushgateway(t)
 	ctx := t.Context()
 	nightly := Options{URL: base, Grouping: map[string]string{"pipeline": "nightly"}}
 	if err := Suite(ctx, nightly, testRegistry(3), "a"); err != nil {
