@@ -172,9 +172,14 @@ func TestLoadcronConfigs(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.path, func(t *testing.T) {
-			cfg, err := config.Load(tc.path, config.LoadOptions{RequireSchedule: true, Env: tc.env})
+			cfg, err := config.Load(tc.path, config.LoadOptions{Env: tc.env})
 			if err != nil {
 				t.Fatalf("loadcron validate --config.file %s: %v", tc.path, err)
+			}
+			for name, s := range cfg.Suites {
+				if s.TriggerOnly() {
+					t.Errorf("suite %s has no schedule: the deployed daemon would never run it", name)
+				}
 			}
 			u, err := url.Parse(cfg.Targets["chat"].URL)
 			if err != nil || u.Hostname() != tc.host {

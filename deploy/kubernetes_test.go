@@ -239,8 +239,15 @@ func checkStatefulSet(t *testing.T, objs map[string]object, replicas int) {
 		if !ok {
 			t.Fatalf("ConfigMap %s has no %s", v.ConfigMap.Name, filepath.Base(cfgFile))
 		}
-		if _, err := config.Parse([]byte(data), cfgFile, config.LoadOptions{RequireSchedule: true}); err != nil {
+		cfg, err := config.Parse([]byte(data), cfgFile, config.LoadOptions{})
+		if err != nil {
 			t.Errorf("config in ConfigMap %s: %v", v.ConfigMap.Name, err)
+			continue
+		}
+		for name, s := range cfg.Suites {
+			if s.TriggerOnly() {
+				t.Errorf("config in ConfigMap %s: suite %s has no schedule", v.ConfigMap.Name, name)
+			}
 		}
 	}
 	if !reflect.DeepEqual(ss.Selector.MatchLabels, subset(ss.Template.Metadata.Labels, ss.Selector.MatchLabels)) {

@@ -41,8 +41,8 @@ func TestFlagSpellings(t *testing.T) {
 			return c.serve.nativeHist && !c.serve.lifecycle && !c.serve.pprof && !c.serve.runOnStart
 		}},
 		{"--no-metrics.native-histograms", []string{"serve", "--no-metrics.native-histograms"}, func(c *cli) bool { return !c.serve.nativeHist }},
-		{"--no-serve", []string{"validate", "--no-serve"}, func(c *cli) bool { return !c.validate.serve }},
-		{"validate serves by default", []string{"validate"}, func(c *cli) bool { return c.validate.serve }},
+		// validate --serve/--no-serve is accepted and ignored (suites without schedule are trigger-only)
+		{"--no-serve", []string{"validate", "--no-serve"}, func(c *cli) bool { return true }},
 		{"--web.enable-lifecycle", []string{"serve", "--web.enable-lifecycle"}, func(c *cli) bool { return c.serve.lifecycle }},
 		{"--no-web.enable-lifecycle", []string{"demo", "--no-web.enable-lifecycle"}, func(c *cli) bool { return !c.demo.lifecycle }},
 		{"pprof and run-on-start", []string{"serve", "--web.enable-pprof", "--run-on-start"}, func(c *cli) bool { return c.serve.pprof && c.serve.runOnStart }},

@@ -10,6 +10,7 @@ import (
 	"github.com/alecthomas/kingpin/v2"
 
 	"github.com/loadcron/loadcron/internal/config"
+	"github.com/loadcron/loadcron/internal/daemon"
 	"github.com/loadcron/loadcron/internal/logging"
 	"github.com/loadcron/loadcron/internal/runner"
 )
@@ -30,17 +31,6 @@ func setFlag(cmd *kingpin.CmdClause, sets *[]string) {
 		PlaceHolder("KEY.PATH=VALUE").StringsVar(sets)
 }
 
-// parseSets parses --set values, printing every problem (never a value:
-// it may be a secret) to stderr.
-func parseSets(sets []string, stderr io.Writer) ([]config.Override, bool) {
-	o, err := config.ParseSets(sets)
-	if err != nil {
-		printConfigErrors(stderr, err)
-		return nil, false
-	}
-	return o, true
-}
-
 // logFlags are the logging flags of the long-running commands.
 type logFlags struct {
 	format string
@@ -57,32 +47,46 @@ func (l *logFlags) logger(stderr io.Writer) (*slog.Logger, error) {
 	return logging.New(stderr, l.format, l.level)
 }
 
-// loadConfig loads the file with the process environment and overrides,
-// printing every problem to stderr on failure.
-func loadConfig(path string, opts config.LoadOptions, stderr io.Writer) (*config.Config, bool) {
-	if path == "" {
-		fmt.Fprintf(stderr, "%s: --config.file FILE is required\n", program)
-		return nil, false
+// printConfigErrors prints one problem per line: every config problem
+// (FILE: KEY.PATH: message), then every other one (a bad
+// --web.config.file, say), then a count.
+func printConfigErrors(w io.Writer, err error) {
+	var n int
+	for _, e := range problemLeaves(err) {
+		if ve, ok := e.(*config.ValidationError); ok {
+			fmt.Fprintln(w, ve.Error())
+		} else {
+			fmt.Fprintf(w, "%s: %v\n", program, e)
+		}
+		n++
 	}
-	opts.Env = configEnv()
-	cfg, err := config.Load(path, opts)
-	if err != nil {
-		printConfigErrors(stderr, err)
-		return nil, false
+	if n > 1 || config.AsValidationErrors(err) != nil {
+		plural := "s"
+		if n == 1 {
+			plural = ""
+		}
+		fmt.Fprintf(w, "%s: configuration invalid (%d problem%s)\n", program, n, plural)
 	}
-	return cfg, true
 }
 
-// printConfigErrors prints one problem per line.
-func printConfigErrors(w io.Writer, err error) {
-	if verrs := config.AsValidationErrors(err); len(verrs) > 0 {
-		for _, e := range verrs {
-			fmt.Fprintln(w, e.Error())
+// problemLeaves flattens joined errors into their problems, leaving out
+// the daemon.ErrConfig marker.
+func problemLeaves(err error) []error {
+	switch e := err.(type) {
+	case nil:
+		return nil
+	case *config.ValidationError:
+		return []error{e}
+	case interface{ Unwrap() []error }:
+		var out []error
+		for _, inner := range e.Unwrap() {
+			if inner != daemon.ErrConfig {
+				out = append(out, problemLeaves(inner)...)
+			}
 		}
-		fmt.Fprintf(w, "%s: configuration invalid (%d problems)\n", program, len(verrs))
-		return
+		return out
 	}
-	fmt.Fprintf(w, "%s: %v\n", program, err)
+	return []error{err}
 }
 
 // Environment variables the command line reads itself; they are not

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/common/version"
 
 	"github.com/loadcron/loadcron/internal/config"
+	"github.com/loadcron/loadcron/internal/daemon"
 	"github.com/loadcron/loadcron/internal/logging"
 	"github.com/loadcron/loadcron/internal/report"
 	"github.com/loadcron/loadcron/internal/runner"
@@ -72,36 +73,18 @@ func (o *runOptions) execute(stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s run: %v\n", program, err)
 		return exitUsage
 	}
-	seg, err := segmentFrom(o.segment)
-	if err != nil {
-		fmt.Fprintf(stderr, "%s run: %v\n", program, err)
-		return exitUsage
-	}
-	sets, ok := parseSets(o.sets, stderr)
+	// The same checks as validate (and serve), all before any load.
+	p, ok := preflight(preflightArgs{
+		daemon:  daemon.Options{ConfigFile: o.configFile},
+		sets:    o.sets,
+		segment: o.segment,
+		suite:   o.suite,
+		report:  o.reportPath,
+	}, stderr)
 	if !ok {
 		return exitUsage
 	}
-	cfg, ok := loadConfig(o.configFile, config.LoadOptions{Sets: sets}, stderr)
-	if !ok {
-		return exitUsage
-	}
-	suites, err := pickSuites(cfg, o.suite)
-	if err != nil {
-		fmt.Fprintf(stderr, "%s run: %v\n", program, err)
-		return exitUsage
-	}
-	paths := make([]string, len(suites))
-	for i, s := range suites {
-		paths[i] = o.reportPath
-		if len(suites) > 1 {
-			paths[i] = suiteReportPath(o.reportPath, s.Name)
-		}
-		// A run whose report cannot be saved is load sent for nothing.
-		if err := report.CheckWritable(paths[i]); err != nil {
-			fmt.Fprintf(stderr, "%s run: --report: %v\n", program, err)
-			return exitUsage
-		}
-	}
+	cfg, seg, suites, paths := p.cfg, p.segment, p.suites, p.reports
 
 	pusher, err := newPusher(o.push, cfg)
 	if err != nil {

@@ -64,14 +64,6 @@ func (o *serveOptions) register(app *kingpin.Application) {
 
 // execute runs the daemon until SIGTERM or SIGINT.
 func (o *serveOptions) execute(stderr io.Writer) int {
-	if o.configFile == "" {
-		fmt.Fprintf(stderr, "%s serve: --config.file FILE is required\n", program)
-		return exitUsage
-	}
-	sets, ok := parseSets(o.sets, stderr)
-	if !ok {
-		return exitUsage
-	}
 	ov := map[string]any{}
 	if o.runOnStart {
 		ov["server.run_on_start"] = true
@@ -79,10 +71,16 @@ func (o *serveOptions) execute(stderr io.Writer) int {
 	if o.dataDir != "" {
 		ov["history.dir"] = o.dataDir
 	}
-	opts := daemon.Options{ConfigFile: o.configFile, Overrides: ov, Sets: sets, EnablePprof: o.pprof}
+	opts := daemon.Options{ConfigFile: o.configFile, Overrides: ov, EnablePprof: o.pprof, WebConfigFile: *o.web.WebConfigFile}
 	if o.listenSet {
 		opts.ListenAddresses = *o.web.WebListenAddresses
 	}
+	// The same checks as validate (and run), before anything starts.
+	p, ok := preflight(preflightArgs{daemon: opts, sets: o.sets, segment: o.segment}, stderr)
+	if !ok {
+		return exitUsage
+	}
+	opts.Sets = p.sets
 	return runDaemon(opts, &o.daemonFlags, o.segment, stderr)
 }
 

@@ -31,11 +31,6 @@ type LoadOptions struct {
 	// Sets are applied after Overrides, in order (the last one for a key
 	// wins): --set arguments parsed by ParseSet, or flags that map to keys.
 	Sets []Override
-	// RequireSchedule is ignored: a suite without a schedule is valid
-	// everywhere (serve keeps it for the trigger API only).
-	//
-	// Deprecated: kept until every caller has dropped it.
-	RequireSchedule bool
 }
 
 // Load reads the YAML file at path, applies LOADCRON_* variables from

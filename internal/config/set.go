@@ -41,7 +41,7 @@ func ParseSet(arg string) (Override, error) {
 		if strings.ContainsAny(arg, ":") && validKeyPath(head) {
 			hint = fmt.Sprintf("want KEY.PATH=VALUE: write --set %s=VALUE (with \"=\", not \":\")", head)
 		}
-		return Override{}, &ValidationError{Path: keyOrEmpty(head), Msg: fmt.Sprintf("--set %q: %s", shown+redactedTail(arg, shown), hint)}
+		return Override{}, &ValidationError{Msg: fmt.Sprintf("--set %q: %s", shown+redactedTail(arg, shown), hint)}
 	}
 	key = strings.TrimSpace(key)
 	if !validKeyPath(key) {
@@ -73,14 +73,6 @@ func ParseSets(args []string) ([]Override, error) {
 func redactedTail(arg, shown string) string {
 	if len(arg) > len(shown) && shown != "…" {
 		return "…"
-	}
-	return ""
-}
-
-// keyOrEmpty returns head when it is a key path, else "".
-func keyOrEmpty(head string) string {
-	if validKeyPath(head) {
-		return head
 	}
 	return ""
 }

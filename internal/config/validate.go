@@ -68,15 +68,16 @@ func (p *problems) validateGrades(g *Grades) {
 
 // validateServer checks the daemon settings.
 func (p *problems) validateServer(s *Server) {
-	if msg := checkListenAddress(s.ListenAddress); msg != "" {
+	if msg := CheckListenAddress(s.ListenAddress); msg != "" {
 		p.addf("server.listen_address", "%s", msg)
 	}
 	p.durIn("server.shutdown_grace", s.ShutdownGrace, false, ceilShutdown, "", "10s")
 }
 
-// checkListenAddress returns what is wrong with a HOST:PORT listen
+// CheckListenAddress returns what is wrong with a HOST:PORT listen
 // address ("" when nothing is): the form, the host, the port's range.
-func checkListenAddress(addr string) string {
+// server.listen_address and --web.listen-address are checked with it.
+func CheckListenAddress(addr string) string {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return fmt.Sprintf("must be HOST:PORT (HOST may be empty, e.g. \":8097\" or \"127.0.0.1:8097\"), got %q", addr)

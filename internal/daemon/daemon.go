@@ -99,6 +99,34 @@ type Daemon struct {
 	reload sync.Mutex // one reload at a time
 }
 
+// Preflight makes every check the daemon makes before it starts: the
+// config (file, environment, overrides; config.Load reads the files it
+// names too), the --web.listen-address values and the --web.config.file.
+// `loadcron validate` and `loadcron serve` both call it, so they cannot
+// disagree. Errors wrap ErrConfig; the config is returned whenever it
+// loaded, so a caller can go on checking what depends on it.
+func Preflight(opts Options) (*config.Config, error) {
+	d := &Daemon{opts: opts}
+	cfg, err := d.loadConfig()
+	var errs []error
+	if err != nil {
+		errs = append(errs, err)
+	}
+	if err := checkListenAddresses(opts.ListenAddresses); err != nil {
+		errs = append(errs, err)
+	}
+	if opts.WebConfigFile != "" {
+		// Check TLS/basic-auth settings now, not at the first request.
+		if err := web.Validate(opts.WebConfigFile); err != nil {
+			errs = append(errs, fmt.Errorf("--web.config.file %s: %w", opts.WebConfigFile, err))
+		}
+	}
+	if len(errs) > 0 {
+		return cfg, fmt.Errorf("%w: %w", ErrConfig, errors.Join(errs...))
+	}
+	return cfg, nil
+}
+
 // Run starts the daemon and blocks until ctx is done and shutdown is
 // complete. It returns an error wrapping ErrConfig when the initial
 // config is invalid.
@@ -114,22 +142,16 @@ func Run(ctx context.Context, opts Options) error {
 	// Digest before loading: a change made after this point is noticed
 	// by the watcher even if it lands before the watcher's first look.
 	digest := fileDigest(opts.ConfigFile)
-	cfg, err := d.loadConfig()
+	cfg, err := Preflight(opts)
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrConfig, err)
+		return err
+	}
+	if cfg == nil {
+		return ErrConfig // not reached: Preflight returns an error then
 	}
 	token, err := cfg.Server.ReadToken()
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrConfig, err)
-	}
-	if err := checkListenAddresses(opts.ListenAddresses); err != nil {
-		return fmt.Errorf("%w: %w", ErrConfig, err)
-	}
-	if opts.WebConfigFile != "" {
-		// Check TLS/basic-auth settings now, not at the first request.
-		if err := web.Validate(opts.WebConfigFile); err != nil {
-			return fmt.Errorf("%w: --web.config.file %s: %w", ErrConfig, opts.WebConfigFile, err)
-		}
 	}
 	d.cfg.Store(cfg)
 	d.token.Store(&token)

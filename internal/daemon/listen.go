@@ -26,8 +26,9 @@ func checkListenAddresses(addrs []string) error {
 		var err error
 		if strings.HasPrefix(a, vsockScheme) {
 			_, err = vsockPort(a)
-		} else {
-			_, _, err = net.SplitHostPort(a)
+		} else if msg := config.CheckListenAddress(a); msg != "" {
+			// The same check as server.listen_address: form, host, port range.
+			err = errors.New(msg)
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("--web.listen-address %q: want HOST:PORT or vsock://:PORT: %w", a, err))
