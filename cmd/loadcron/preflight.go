@@ -24,7 +24,8 @@ type preflightArgs struct {
 
 // preflighted is what passed the checks.
 type preflighted struct {
-	cfg     *config.Config
+	cfg *config.Config
+	// sets are the key overrides: the daemon's flag overrides, then --set.
 	sets    []config.Override
 	segment runner.Segment
 	suites  []*config.Suite
@@ -63,6 +64,8 @@ func preflight(a preflightArgs, stderr io.Writer) (*preflighted, bool) {
 		return nil, false
 	}
 	a.daemon.Env = configEnv()
+	// Flags that set keys come first, --set after them (and wins).
+	p.sets = append(append([]config.Override(nil), a.daemon.Sets...), p.sets...)
 	a.daemon.Sets = p.sets
 	if p.cfg, err = daemon.Preflight(a.daemon); err != nil {
 		printConfigErrors(stderr, err)

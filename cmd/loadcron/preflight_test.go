@@ -139,8 +139,9 @@ func TestValidateRunServeAgree(t *testing.T) {
 }
 
 // TestValidateSummaryAndExtraChecks: validate's summary says which suites
-// are trigger-only, and it checks run's --report and serve's listen
-// addresses and web config file when they are given.
+// are trigger-only, and it checks run's --report, serve's listen
+// addresses and web config file when they are given, and that the
+// history directory could be written — every problem at once.
 func TestValidateSummaryAndExtraChecks(t *testing.T) {
 	code, stdout, stderr := loadcronIn(t, configTable, nil, "validate", "--config.file", "testdata/table/valid_no_schedule.yaml")
 	if code != 0 || !strings.Contains(stdout, "suite chat: 1 scenarios, trigger-only (no schedule: serve runs it only through the trigger API or run_on_start; run runs it)") {
@@ -152,11 +153,13 @@ func TestValidateSummaryAndExtraChecks(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, _, stderr = loadcronIn(t, configTable, nil, "validate", "--config.file", "testdata/table/valid_no_schedule.yaml",
-		"--report", filepath.Join(notDir, "r.json"), "--web.listen-address", "127.0.0.1:70000", "--web.config.file", filepath.Join(dir, "nope.yml"))
+		"--report", filepath.Join(notDir, "r.json"), "--web.listen-address", "127.0.0.1:70000", "--web.config.file", filepath.Join(dir, "nope.yml"),
+		"--set", "history.dir="+filepath.Join(notDir, "data"))
 	for _, want := range []string{
 		"--report: report " + filepath.Join(notDir, "r.json") + " cannot be written",
 		`--web.listen-address "127.0.0.1:70000"`, `port must be a number from 0 to 65535, got "70000"`,
 		"--web.config.file " + filepath.Join(dir, "nope.yml"),
+		"history.dir (--data-dir) " + filepath.Join(notDir, "data") + ": ",
 	} {
 		if code != 2 || !strings.Contains(stderr, want) {
 			t.Errorf("exit %d, want 2 and %q:\n%s", code, want, stderr)

@@ -64,14 +64,15 @@ func (o *serveOptions) register(app *kingpin.Application) {
 
 // execute runs the daemon until SIGTERM or SIGINT.
 func (o *serveOptions) execute(stderr io.Writer) int {
-	ov := map[string]any{}
+	// Flags that set config keys, named in messages as the flag.
+	var flagSets []config.Override
 	if o.runOnStart {
-		ov["server.run_on_start"] = true
+		flagSets = append(flagSets, config.Override{Key: "server.run_on_start", Value: true, Source: "--run-on-start"})
 	}
 	if o.dataDir != "" {
-		ov["history.dir"] = o.dataDir
+		flagSets = append(flagSets, config.Override{Key: "history.dir", Value: o.dataDir, Source: "--data-dir"})
 	}
-	opts := daemon.Options{ConfigFile: o.configFile, Overrides: ov, EnablePprof: o.pprof, WebConfigFile: *o.web.WebConfigFile}
+	opts := daemon.Options{ConfigFile: o.configFile, Sets: flagSets, EnablePprof: o.pprof, WebConfigFile: *o.web.WebConfigFile}
 	if o.listenSet {
 		opts.ListenAddresses = *o.web.WebListenAddresses
 	}

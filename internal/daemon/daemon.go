@@ -17,6 +17,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -114,6 +115,11 @@ func Preflight(opts Options) (*config.Config, error) {
 	}
 	if err := checkListenAddresses(opts.ListenAddresses); err != nil {
 		errs = append(errs, err)
+	}
+	if cfg != nil {
+		if err := checkDirWritable(cfg.History.Dir); err != nil {
+			errs = append(errs, fmt.Errorf("history.dir (--data-dir) %s: %w", cfg.History.Dir, err))
+		}
 	}
 	if opts.WebConfigFile != "" {
 		// Check TLS/basic-auth settings now, not at the first request.
@@ -360,6 +366,31 @@ func (d *Daemon) watchSignals(ctx context.Context, hup <-chan os.Signal) {
 		case <-hup:
 			d.log.Info("SIGHUP: reloading config")
 			_ = d.Reload()
+		}
+	}
+}
+
+// checkDirWritable reports whether dir could be created and written,
+// without creating it: its nearest existing ancestor must be a directory
+// where a file can be created (a probe file is created and removed).
+func checkDirWritable(dir string) error {
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		fi, err := os.Stat(d)
+		switch {
+		case err == nil && !fi.IsDir():
+			return fmt.Errorf("%s is not a directory", d)
+		case err == nil:
+			f, err := os.CreateTemp(d, ".loadcron-probe-*")
+			if err != nil {
+				return fmt.Errorf("cannot write in %s: %w", d, errors.Unwrap(err))
+			}
+			name := f.Name()
+			_ = f.Close()
+			return os.Remove(name)
+		case !errors.Is(err, os.ErrNotExist):
+			return err
+		case filepath.Dir(d) == d:
+			return err
 		}
 	}
 }
