@@ -29,6 +29,11 @@ func isDisallowed(err error) bool {
 	return errors.As(err, &d)
 }
 
+// resolver resolves host names at dial time (a variable for tests).
+var resolver interface {
+	LookupIPAddr(ctx context.Context, host string) ([]net.IPAddr, error)
+} = net.DefaultResolver
+
 // newDialer returns the dialer every connection of the engine (both HTTP
 // clients and the health check) goes through. It is where the allowlist
 // is enforced, whatever built the address: the host must be on allowed
@@ -54,7 +59,7 @@ func newDialer(allowed []string) dialFunc {
 		if literal != nil {
 			ips = []net.IP{literal}
 		} else {
-			addrs, err := net.DefaultResolver.LookupIPAddr(ctx, host)
+			addrs, err := resolver.LookupIPAddr(ctx, host)
 			if err != nil {
 				return nil, err // a *net.DNSError: kind dns
 			}
