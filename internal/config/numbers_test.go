@@ -21,6 +21,7 @@ var numericKeys = map[string]struct {
 	zeroOK bool
 	open   bool // try it in an open-model scenario
 	stream bool // try it in a streamed scenario (request.stream: sse)
+	list   bool // a list of integers: each value is tried as a one-item list
 }{
 	"targets.chat.timeout":                                    {over: "31m"},
 	"targets.chat.max_body_bytes":                             {over: 1 << 30},
@@ -54,6 +55,8 @@ var numericKeys = map[string]struct {
 	"server.shutdown_grace":                                   {over: "2h"},
 	"history.max_runs":                                        {over: 100001},
 	"history.max_age":                                         {over: "8761h"},
+	"targets.chat.health_check.expect_status":                 {over: 600, list: true},
+	"suites.chat.scenarios[0].checks.status":                  {over: 600, list: true},
 }
 
 // readmeNumericKeys returns the full key paths of config/README.md's key
@@ -70,7 +73,7 @@ func readmeNumericKeys(t *testing.T) []string {
 		"grades":                     "grades.", "safety": "safety.", "server": "server.", "history": "history.",
 	}
 	heading := regexp.MustCompile("^### `([^`]+)`")
-	row := regexp.MustCompile("^\\| `([a-z_.]+)` \\| ([a-z]+) \\|")
+	row := regexp.MustCompile("^\\| `([a-z_.]+)` \\| (\\[?[a-z]+\\]?) \\|")
 	var keys []string
 	prefix := ""
 	for line := range strings.SplitSeq(string(b), "\n") {
@@ -80,7 +83,7 @@ func readmeNumericKeys(t *testing.T) []string {
 		}
 		if m := row.FindStringSubmatch(line); m != nil && prefix != "" {
 			switch m[2] {
-			case "int", "number", "ratio", "duration":
+			case "int", "number", "ratio", "duration", "[int]":
 				keys = append(keys, prefix+m[1])
 			}
 		}
@@ -164,7 +167,11 @@ func TestNumbersRule(t *testing.T) {
 				if spec.stream {
 					setPath(m, "suites.chat.scenarios[0].request.stream", "sse")
 				}
-				setPath(m, key, tr.value)
+				v := tr.value
+				if spec.list {
+					v = []any{v}
+				}
+				setPath(m, key, v)
 				if key == "suites.chat.scenarios[0].requests_per_user" && tr.name == "zero" {
 					// zero is valid only with a duration; without one it is refused
 					tr.ok = false
@@ -183,7 +190,11 @@ func TestNumbersRule(t *testing.T) {
 					t.Fatalf("%s: %v accepted\n%s", key, tr.value, data)
 				}
 				msg := err.Error()
-				if !strings.Contains(msg, "n.yaml: "+key+": ") {
+				named := key
+				if spec.list {
+					named += "[0]"
+				}
+				if !strings.Contains(msg, "n.yaml: "+named+": ") {
 					t.Errorf("%s=%v: the message does not name the key:\n%s", key, tr.value, msg)
 				}
 				if !strings.Contains(msg, tr.shown) {
