@@ -14,12 +14,15 @@ type dashboard struct {
 	UID           string  `json:"uid"`
 	Title         string  `json:"title"`
 	SchemaVersion int     `json:"schemaVersion"`
+	Editable      *bool   `json:"editable"`
 	Panels        []panel `json:"panels"`
 	Templating    struct {
 		List []struct {
 			Name       string          `json:"name"`
 			Type       string          `json:"type"`
 			Datasource json.RawMessage `json:"datasource"`
+			IncludeAll bool            `json:"includeAll"`
+			AllValue   string          `json:"allValue"`
 		} `json:"list"`
 	} `json:"templating"`
 }
@@ -53,6 +56,24 @@ func usesDatasourceVar(raw json.RawMessage) bool {
 	return json.Unmarshal(raw, &ref) == nil && ref.Type == "prometheus" && ref.UID == datasourceVar
 }
 
+// histogramProblem says what is wrong with a query of the latency
+// histogram's buckets that has no native-histogram branch: a Prometheus
+// that stores the native histogram only (2.x with native histograms on,
+// 3.x without always_scrape_classic_histograms) has no _bucket series.
+// The form is `<native query> or on () <classic query>`: the native
+// result when there is one, the classic otherwise.
+func histogramProblem(expr string) string {
+	if !strings.Contains(expr, "loadcron_request_duration_seconds_bucket") {
+		return ""
+	}
+	native, classic, ok := strings.Cut(expr, " or on () ")
+	if !ok || !strings.Contains(native, "loadcron_request_duration_seconds{") || strings.Contains(native, "_bucket") ||
+		!strings.Contains(classic, "loadcron_request_duration_seconds_bucket") {
+		return "classic buckets without a native-histogram branch (<native> or on () <classic>)"
+	}
+	return ""
+}
+
 // check returns every problem of one dashboard JSON document.
 func check(b []byte) []string {
 	var d dashboard
@@ -66,17 +87,26 @@ func check(b []byte) []string {
 	if d.UID == "" || d.Title == "" {
 		probs = append(probs, "uid or title not set")
 	}
+	// Provisioned dashboards are the source; edits belong in the file.
+	if d.Editable == nil || *d.Editable {
+		probs = append(probs, "editable is not false")
+	}
 	vars := map[string]string{}
 	for _, v := range d.Templating.List {
 		vars[v.Name] = v.Type
 		if v.Type == "query" && !usesDatasourceVar(v.Datasource) {
 			probs = append(probs, fmt.Sprintf("variable %q does not use %s", v.Name, datasourceVar))
 		}
+		// "All" must match something: .* would also match a missing
+		// label, and Grafana's default (every value ORed) grows with them.
+		if v.IncludeAll && v.AllValue != ".+" {
+			probs = append(probs, fmt.Sprintf("variable %q: allValue %q, want .+", v.Name, v.AllValue))
+		}
 	}
 	if vars["datasource"] != "datasource" {
 		probs = append(probs, "no datasource variable")
 	}
-	for _, name := range []string{"instance", "suite", "scenario", "target"} {
+	for _, name := range []string{"job", "instance", "suite", "scenario", "target"} {
 		if vars[name] != "query" {
 			probs = append(probs, fmt.Sprintf("no query variable %q", name))
 		}
@@ -117,6 +147,9 @@ func check(b []byte) []string {
 				refs[t.RefID] = true
 				if strings.TrimSpace(t.Expr) == "" {
 					probs = append(probs, fmt.Sprintf("%s: target %s: no expr", where, t.RefID))
+				}
+				if p := histogramProblem(t.Expr); p != "" {
+					probs = append(probs, fmt.Sprintf("%s: target %s: %s", where, t.RefID, p))
 				}
 				if len(t.Datasource) > 0 && !usesDatasourceVar(t.Datasource) {
 					probs = append(probs, fmt.Sprintf("%s: target %s: datasource is not %s", where, t.RefID, datasourceVar))
@@ -165,7 +198,8 @@ func TestDashboardsAreValid(t *testing.T) {
 
 // TestCheckCatchesProblems shows that each rule of check can fail.
 func TestCheckCatchesProblems(t *testing.T) {
-	const vars = `"templating":{"list":[{"name":"datasource","type":"datasource"},
+	const vars = `"editable":false,"templating":{"list":[{"name":"datasource","type":"datasource"},
+		{"name":"job","type":"query","datasource":{"type":"prometheus","uid":"${datasource}"},"includeAll":true,"allValue":".+"},
 		{"name":"instance","type":"query","datasource":{"type":"prometheus","uid":"${datasource}"}},
 		{"name":"suite","type":"query","datasource":{"type":"prometheus","uid":"${datasource}"}},
 		{"name":"scenario","type":"query","datasource":{"type":"prometheus","uid":"${datasource}"}},
@@ -194,7 +228,15 @@ func TestCheckCatchesProblems(t *testing.T) {
 		// A target without expr.
 		{"no expr", `{"uid":"u","title":"t","schemaVersion":39,` + vars + `,"panels":[{"id":1,"type":"stat","title":"s",` + ds + `,` + grid + `,"targets":[{"refId":"A"}]}]}`, "no expr"},
 		// The variables are missing.
-		{"no variables", `{"uid":"u","title":"t","schemaVersion":39,"panels":[{"id":1,"type":"text","title":"x",` + grid + `}]}`, "no datasource variable"},
+		{"no variables", `{"uid":"u","title":"t","schemaVersion":39,"editable":false,"panels":[{"id":1,"type":"text","title":"x",` + grid + `}]}`, "no datasource variable"},
+		// Editable in Grafana.
+		{"editable", `{"uid":"u","title":"t","schemaVersion":39,` + strings.Replace(vars, `"editable":false`, `"editable":true`, 1) + `,"panels":[{"id":1,"type":"text","title":"x",` + grid + `}]}`, "editable is not false"},
+		// "All" as .*.
+		{"all value", `{"uid":"u","title":"t","schemaVersion":39,` + strings.Replace(vars, `".+"`, `".*"`, 1) + `,"panels":[{"id":1,"type":"text","title":"x",` + grid + `}]}`, "allValue"},
+		// Classic buckets only.
+		{"classic only", `{"uid":"u","title":"t","schemaVersion":39,` + vars + `,"panels":[{"id":1,"type":"stat","title":"s",` + ds + `,` + grid + `,"targets":[{"refId":"A","expr":"histogram_quantile(0.95, sum by (le) (rate(loadcron_request_duration_seconds_bucket[5m])))"}]}]}`, "native-histogram branch"},
+		// Both branches.
+		{"native or classic", `{"uid":"u","title":"t","schemaVersion":39,` + vars + `,"panels":[{"id":1,"type":"stat","title":"s",` + ds + `,` + grid + `,"targets":[{"refId":"A","expr":"histogram_quantile(0.95, sum (rate(loadcron_request_duration_seconds{x=\"y\"}[5m]))) or on () histogram_quantile(0.95, sum by (le) (rate(loadcron_request_duration_seconds_bucket[5m])))"}]}]}`, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -90,11 +90,11 @@ func query(t *testing.T, file, where string) string {
 	return found[0]
 }
 
-// allSelected replaces the dashboards' variables by Grafana's "All" (.*)
+// allSelected replaces the dashboards' variables by Grafana's "All" (.+)
 // and interval variables by promqlcheck.Substitute's 5m.
 func allSelected(q string) string {
-	for _, v := range []string{"instance", "suite", "scenario", "target"} {
-		q = strings.ReplaceAll(q, "$"+v, ".*")
+	for _, v := range []string{"job", "instance", "suite", "scenario", "target"} {
+		q = strings.ReplaceAll(q, "$"+v, ".+")
 	}
 	return promqlcheck.Substitute(q)
 }
@@ -140,18 +140,13 @@ var replicas = func() []series {
 	return out
 }()
 
-// oneBadRun: a daemon whose runs at 1, 16, 31, 46 and 61 minutes send 1000
-// requests each, the one at 61m with 8 responses of status 500, as the
-// daemon creates the series: the error counters and the latency histogram
-// at 0 from the start, requests_total{code="500"} only with the first 500.
-var oneBadRun = []series{
-	{`loadcron_requests_total{instance="lc1",job="loadcron",suite="chat",scenario="baseline",target="chatsim",code="200"}`, "_ 1000x14 2000x14 3000x14 4000x14 4992x74"},
-	{`loadcron_requests_total{instance="lc1",job="loadcron",suite="chat",scenario="baseline",target="chatsim",code="500"}`, "_x60 8x74"},
-	{`loadcron_requests_total{instance="lc1",job="loadcron",suite="chat",scenario="baseline",target="chatsim",code="error"}`, "0x135"},
-	{`loadcron_request_duration_seconds_count{instance="lc1",job="loadcron",suite="chat",scenario="baseline",target="chatsim",outcome="success",cache="hit"}`, "0 1000x14 2000x14 3000x14 4000x14 4992x74"},
-	{`loadcron_request_duration_seconds_count{instance="lc1",job="loadcron",suite="chat",scenario="baseline",target="chatsim",outcome="failure",cache="unknown"}`, "0x60 8x74"},
-	{`loadcron_request_errors_total{instance="lc1",job="loadcron",suite="chat",scenario="baseline",target="chatsim",kind="http_5xx"}`, "0x60 8x74"},
-	{`loadcron_request_errors_total{instance="lc1",job="loadcron",suite="chat",scenario="baseline",target="chatsim",kind="timeout"}`, "0x135"},
+// windows: two scenarios' ratio windows (loadcron_window_*), one without
+// a 5xx, one with 8 of 4000 requests.
+var windows = []series{
+	{`loadcron_window_requests{instance="lc1",job="loadcron",suite="chat",scenario="baseline",target="chatsim"}`, "1000x20"},
+	{`loadcron_window_http_5xx_requests{instance="lc1",job="loadcron",suite="chat",scenario="baseline",target="chatsim"}`, "0x20"},
+	{`loadcron_window_requests{instance="lc1",job="loadcron",suite="chat",scenario="light",target="chatsim"}`, "4000x20"},
+	{`loadcron_window_http_5xx_requests{instance="lc1",job="loadcron",suite="chat",scenario="light",target="chatsim"}`, "8x20"},
 }
 
 // suiteStarts: suite "chat" starts runs at 1m and 16m (the gauge is set
@@ -211,11 +206,10 @@ func TestQueriesOnRealisticSeries(t *testing.T) {
 		{"scenario latency of each run", replicas, scenario, "Latency of each run (exact)/A", "10m", []sample{
 			{`{stat="avg"}`, 0.4375}, {`{stat="p50"}`, 0.25}, {`{stat="p95"}`, 1.5}, {`{stat="p99"}`, 3},
 			{`{stat="min"}`, 0.03125}, {`{stat="max"}`, 4}}},
-		// 0, not "No data", before the first 5xx.
-		{"5xx ratio before", oneBadRun, overview, "5xx ratio (1h)/A", "55m", []sample{{byRow, 0}}},
-		// A single run with 5xx shows, though its requests_total{code="500"}
-		// series was born at 8: 8 of the last hour's 4000 requests.
-		{"5xx ratio single bad run", oneBadRun, overview, "5xx ratio (1h)/A", "70m", []sample{{byRow, 0.002}}},
+		// The 5xx ratio of each scenario's alert window: 0, not "No data",
+		// without a 5xx; 8 of 4000 requests.
+		{"5xx ratio", windows, overview, "5xx ratio (alert window)/A", "10m", []sample{
+			{byRow, 0}, {`{suite="chat",scenario="light",target="chatsim"}`, 0.002}}},
 		// Run starts are marked on both dashboards.
 		{"overview run started", suiteStarts, overview, "annotation Suite runs started", "16m", []sample{{`{instance="lc1",job="loadcron",suite="chat"}`, 1}}},
 		{"scenario run started", suiteStarts, scenario, "annotation Suite runs started", "17m", []sample{{`{instance="lc1",job="loadcron",suite="chat"}`, 1}}},

@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/url"
 	"os"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/loadcron/loadcron/internal/config"
 )
@@ -237,6 +240,42 @@ func TestComposePrometheus(t *testing.T) {
 		} `yaml:"scrape_configs"`
 	}
 	readYAML(t, filepath.Join(composeDir, "prometheus.yml"), &pc)
+	// The loadcron job keeps native and classic histograms (Prometheus
+	// 3.8+ settings, which promtool 2.42 does not know: it checks a copy
+	// without them, put where the container sees the file).
+	if !strings.HasPrefix(prom.Image, "prom/prometheus:v3.") || versionBelow(strings.TrimPrefix(prom.Image, "prom/prometheus:v"), 3, 8) {
+		t.Errorf("prometheus image %s: want 3.8 or later (scrape_native_histograms)", prom.Image)
+	}
+	var raw map[string]any
+	readYAML(t, filepath.Join(composeDir, "prometheus.yml"), &raw)
+	found := false
+	for _, sc := range raw["scrape_configs"].([]any) {
+		job := sc.(map[string]any)
+		if job["job_name"] != "loadcron" {
+			continue
+		}
+		found = true
+		if job["scrape_native_histograms"] != true || job["always_scrape_classic_histograms"] != true {
+			t.Errorf("job loadcron: scrape_native_histograms %v, always_scrape_classic_histograms %v; want both true",
+				job["scrape_native_histograms"], job["always_scrape_classic_histograms"])
+		}
+		delete(job, "scrape_native_histograms")
+		delete(job, "always_scrape_classic_histograms")
+	}
+	if !found {
+		t.Fatal("no loadcron job")
+	}
+	stripped, err := yaml.Marshal(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inTree := filepath.Join(tree, filepath.FromSlash(cfgPath))
+	if err := os.Remove(inTree); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(inTree, stripped, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	rules := 0
 	for _, g := range pc.RuleFiles {
 		m, _ := filepath.Glob(filepath.Join(tree, filepath.FromSlash(filepath.Dir(cfgPath)), g))
@@ -325,4 +364,13 @@ func TestComposeGrafana(t *testing.T) {
 			t.Errorf("%s: no datasource variable of type %s", d, ds.Datasources[0].Type)
 		}
 	}
+}
+
+// versionBelow reports whether version ("3.9.1") is below major.minor.
+func versionBelow(version string, major, minor int) bool {
+	var ma, mi int
+	if _, err := fmt.Sscanf(version, "%d.%d", &ma, &mi); err != nil {
+		return true
+	}
+	return ma < major || (ma == major && mi < minor)
 }

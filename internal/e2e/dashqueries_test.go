@@ -20,11 +20,11 @@ var mayBeEmpty = []struct{ query, reason, fix string }{
 }
 
 // dashboardVars are the template-variable values the queries are run
-// with: Grafana's "All" (.*), and one concrete selection of each.
+// with: the dashboards' "All" (.+), and one concrete selection of each.
 func dashboardVars(instance string) []map[string]string {
 	return []map[string]string{
-		{"instance": ".*", "suite": ".*", "scenario": ".*", "target": ".*"},
-		{"instance": instance, "suite": e2eSuite, "scenario": "single", "target": e2eTarget},
+		{"job": ".+", "instance": ".+", "suite": ".+", "scenario": ".+", "target": ".+"},
+		{"job": "loadcron", "instance": instance, "suite": e2eSuite, "scenario": "single", "target": e2eTarget},
 	}
 }
 
