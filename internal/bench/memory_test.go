@@ -88,6 +88,7 @@ func memoryChild(client string) int {
 	base := rss()
 	sampler := sampleRSS()
 	sc := closedFor(users, d)
+	sc.RampUp = 2 * time.Second // 10,000 connections in one instant overflow the listen backlog
 	var peakUsers gaugePeak
 	r, err := engineRun(context.Background(), benchTarget(os.Getenv("LOADCRON_BENCH_URL"), client), sc, &peakUsers)
 	if err != nil {

@@ -31,6 +31,7 @@ var numericKeys = map[string]struct {
 	"suites.chat.scenarios[0].users":                          {over: 1001},
 	"suites.chat.scenarios[0].requests_per_user":              {over: 100001, zeroOK: false},
 	"suites.chat.scenarios[0].think_time":                     {over: "31m", zeroOK: true},
+	"suites.chat.scenarios[0].ramp_up":                        {over: "31m"},
 	"suites.chat.scenarios[0].rate":                           {over: 1001, open: true},
 	"suites.chat.scenarios[0].max_in_flight":                  {over: 1001, open: true},
 	"suites.chat.scenarios[0].duration":                       {over: "31m", open: true},

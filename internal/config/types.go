@@ -158,6 +158,15 @@ type Scenario struct {
 	// open-model run.
 	Duration time.Duration `koanf:"duration"`
 
+	// RampUp (closed model) starts the Users evenly over this time instead
+	// of all at once; it counts towards Duration.
+	RampUp time.Duration `koanf:"ramp_up"`
+	// Stages shape the load over time instead of Users/Rate and Duration:
+	// each stage moves the number of users (closed model) or the rate
+	// (open model) linearly from the previous stage's target (0 before
+	// the first) to its own over its duration. See ramp.go.
+	Stages []Stage `koanf:"stages"`
+
 	// Request is the request template.
 	Request Request `koanf:"request"`
 	// Checks decide whether a response counts as a success.
@@ -171,8 +180,11 @@ type Scenario struct {
 // IsCritical reports whether the scenario is critical (default true).
 func (s *Scenario) IsCritical() bool { return s.Critical == nil || *s.Critical }
 
-// IsOpen reports whether the scenario uses the open (rate) model.
-func (s *Scenario) IsOpen() bool { return s.Rate > 0 }
+// IsOpen reports whether the scenario uses the open (rate) model: a rate,
+// or stages of rates.
+func (s *Scenario) IsOpen() bool {
+	return s.Rate > 0 || (len(s.Stages) > 0 && s.Stages[0].Rate != nil)
+}
 
 // Request is a request template. Path, header values and Body are Go
 // text/template strings executed per request with TemplateData.

@@ -52,8 +52,8 @@ func (p *problems) validateSuite(path string, su *Suite, c *Config) {
 		}
 		p.validateScenario(sp, sc, su, c)
 		planned += plannedRequests(sc)
-		total += sc.Duration
-		tooLong = tooLong || sc.Duration > c.Safety.MaxRunDuration
+		total += sc.Length()
+		tooLong = tooLong || sc.Length() > c.Safety.MaxRunDuration
 	}
 	if limit := c.Safety.MaxRequestsPerRun; limit > 0 && planned > float64(limit) {
 		p.addf(path, "plans %.0f requests per run, more than safety.max_requests_per_run (%d)", planned, limit)
@@ -67,6 +67,9 @@ func (p *problems) validateSuite(path string, su *Suite, c *Config) {
 // is known in advance (0 for a closed-model run bounded only by time).
 func plannedRequests(sc *Scenario) float64 {
 	if sc.IsOpen() {
+		if len(sc.Stages) > 0 {
+			return float64(sc.PlannedOpenRequests())
+		}
 		return math.Ceil(sc.Rate * sc.Duration.Seconds())
 	}
 	if sc.Users > 0 && sc.RequestsPerUser > 0 {
@@ -103,6 +106,20 @@ func (p *problems) validateModel(path string, sc *Scenario, s *Safety) {
 	if p.bad[path+".rate"] || p.bad[path+".users"] {
 		return // reported by the decoder; the model is unknown
 	}
+	if len(sc.Stages) > 0 || p.present[path+".stages"] {
+		p.validateStages(path, sc, s)
+		return
+	}
+	if sc.RampUp != 0 || p.present[path+".ramp_up"] {
+		switch {
+		case sc.Rate > 0:
+			p.addf(path+".ramp_up", "applies only to the closed model (users); ramp a rate with stages")
+		case sc.Duration > 0 && sc.RampUp > sc.Duration:
+			p.addf(path+".ramp_up", "must be ≤ duration (%s), got %s", shortDur(sc.Duration), shortDur(sc.RampUp))
+		default:
+			p.durIn(path+".ramp_up", sc.RampUp, false, s.MaxRunDuration, maxRunDurationKy, "")
+		}
+	}
 	if sc.Duration != 0 || p.present[path+".duration"] {
 		p.durIn(path+".duration", sc.Duration, false, s.MaxRunDuration, maxRunDurationKy, "")
 	}
@@ -131,6 +148,71 @@ func (p *problems) validateModel(path string, sc *Scenario, s *Safety) {
 		p.addf(path+".requests_per_user", "must be ≥ 1, or set duration")
 	case sc.RequestsPerUser != 0:
 		p.intIn(path+".requests_per_user", int64(sc.RequestsPerUser), 1, int64(s.MaxRequestsPerRun), "safety.max_requests_per_run", "")
+	}
+	p.durIn(path+".think_time", sc.ThinkTime, true, s.MaxRunDuration, maxRunDurationKy, "")
+	if sc.MaxInFlight != 0 || p.present[path+".max_in_flight"] {
+		p.addf(path+".max_in_flight", "applies only to the open model (rate)")
+	}
+}
+
+// validateStages checks a ramping profile: stages replace users or rate,
+// duration, requests_per_user and ramp_up; every stage has a duration and
+// one target, users in every stage or rate in every stage.
+func (p *problems) validateStages(path string, sc *Scenario, s *Safety) {
+	for _, key := range []string{"users", "rate", "duration", "requests_per_user", "ramp_up"} {
+		if p.present[path+"."+key] {
+			p.addf(path+"."+key, "cannot be combined with stages: the stages set the load and how long it lasts")
+		}
+	}
+	if len(sc.Stages) == 0 {
+		p.addf(path+".stages", "must list at least one stage, or be left out")
+		return
+	}
+	open := sc.Stages[0].Rate != nil
+	peak, allOK := 0.0, true
+	for i, st := range sc.Stages {
+		sp := fmt.Sprintf("%s.stages[%d]", path, i)
+		p.durIn(sp+".duration", st.Duration, false, s.MaxRunDuration, maxRunDurationKy, "")
+		if p.bad[sp+".users"] || p.bad[sp+".rate"] {
+			allOK = false // reported by the decoder
+			continue
+		}
+		allOK = allOK && (st.Users == nil) != (st.Rate == nil) && (st.Rate != nil) == open
+		switch {
+		case st.Users != nil && st.Rate != nil:
+			p.addf(sp+".rate", "cannot be combined with users: a stage targets users (closed model) or a rate (open model)")
+			continue
+		case st.Users == nil && st.Rate == nil:
+			p.addf(sp, "must set users (closed model) or rate (open model)")
+			continue
+		case (st.Rate != nil) != open:
+			if open {
+				p.addf(sp+".users", "stages[0] sets a rate: every stage must set rate, none users")
+			} else {
+				p.addf(sp+".rate", "stages[0] sets users: every stage must set users, none rate")
+			}
+			continue
+		case st.Users != nil:
+			p.intIn(sp+".users", int64(*st.Users), 0, int64(s.MaxUsers), "safety.max_users", "")
+		default:
+			if r := *st.Rate; r < 0 || r > s.MaxRate {
+				p.addf(sp+".rate", "must be ≥ 0 and ≤ safety.max_rate (%s), got %s", formatFloat(s.MaxRate), formatFloat(r))
+			}
+		}
+		peak = max(peak, st.target())
+	}
+	if peak == 0 && allOK {
+		p.addf(path+".stages", "every stage targets 0: no load would be sent")
+	}
+	if total := sc.Length(); s.MaxRunDuration > 0 && total > s.MaxRunDuration {
+		p.addf(path+".stages", "stage durations add up to %s, more than safety.max_run_duration (%s)", shortDur(total), shortDur(s.MaxRunDuration))
+	}
+	if open {
+		if sc.ThinkTime != 0 || p.present[path+".think_time"] {
+			p.addf(path+".think_time", "applies only to the closed model (users)")
+		}
+		p.intIn(path+".max_in_flight", int64(sc.MaxInFlight), 1, int64(s.MaxUsers), "safety.max_users", "min(1000, safety.max_users)")
+		return
 	}
 	p.durIn(path+".think_time", sc.ThinkTime, true, s.MaxRunDuration, maxRunDurationKy, "")
 	if sc.MaxInFlight != 0 || p.present[path+".max_in_flight"] {

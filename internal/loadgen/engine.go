@@ -50,6 +50,10 @@ type Hooks struct {
 	// Progress, if set, is updated live (for progress lines and for the
 	// caller's own view); the engine keeps its own otherwise.
 	Progress *Progress
+	// PlannedUsers (closed model) and PlannedRate (open model), if set,
+	// follow the plan: constant for a flat profile, moving with ramp_up
+	// and stages; 0 once the scenario ends.
+	PlannedUsers, PlannedRate Setter
 }
 
 // Progress counts completed and failed requests while a scenario runs.
@@ -76,6 +80,9 @@ type Outcome struct {
 	// "disallowed") was refused, "" when none was: the run's verdict
 	// cannot stand when load was meant to go where it may not.
 	Refused string
+	// Timeline samples planned against actual load over the run, for
+	// ramping scenarios (ramp_up, stages); nil otherwise.
+	Timeline []LoadPoint
 }
 
 // ErrNoRecorder is returned when Hooks.Recorder is nil.
@@ -142,6 +149,7 @@ func Run(ctx context.Context, spec *Spec, hooks Hooks) (Outcome, error) {
 	}
 	out.Elapsed = time.Since(start)
 	out.Canceled = ctx.Err() != nil
+	out.Timeline = e.timeline
 	if r := e.abortReason.Load(); r != nil {
 		out.Aborted = true
 		out.AbortReason = *r
@@ -165,6 +173,9 @@ type engine struct {
 	runCtx  context.Context
 	dial    dialFunc // every connection of the run, both clients
 
+	active      atomic.Int64 // running virtual users or workers
+	exited      atomic.Int64 // closed-model users whose loop has ended
+	timeline    []LoadPoint  // set by the ramp controller or monitor
 	abortRatio  float64
 	abortMin    int64
 	stop        chan struct{} // closed when the abort rule fires
@@ -204,48 +215,80 @@ func (e *engine) abort(reason string) {
 }
 
 // runClosed starts one goroutine per virtual user, each with its own
-// keep-alive connection, sending requests back to back.
+// keep-alive connection, sending requests back to back. A ramping
+// scenario (ramp_up, stages) starts and parks users as its plan says, from
+// a controller goroutine (ramp.go).
 func (e *engine) runClosed(ctx context.Context, start time.Time) Outcome {
 	sc := e.spec.Scenario
 	var deadline time.Time
-	if sc.Duration > 0 {
-		deadline = start.Add(sc.Duration)
+	if d := sc.Length(); d > 0 {
+		deadline = start.Add(d)
 	}
 	var wg sync.WaitGroup
-	for u := range sc.Users {
-		wg.Go(func() {
-			e.hooks.Users.Add(1)
-			defer e.hooks.Users.Add(-1)
-			w := e.newWorker(u, 1)
-			defer w.close()
-			var think *time.Timer
-			for i := 0; sc.RequestsPerUser == 0 || i < sc.RequestsPerUser; i++ {
-				if ctx.Err() != nil || e.stopped.Load() {
-					return
-				}
-				if !deadline.IsZero() && !time.Now().Before(deadline) {
-					return
-				}
-				if i > 0 && sc.ThinkTime > 0 {
-					if think == nil {
-						think = time.NewTimer(sc.ThinkTime)
-					} else {
-						think.Reset(sc.ThinkTime)
-					}
-					select {
-					case <-ctx.Done():
-						return
-					case <-e.stop:
-						return
-					case <-think.C:
-					}
-				}
-				w.do(ctx, time.Time{})
-			}
-		})
+	if sc.Ramped() {
+		e.rampClosed(ctx, start, deadline, &wg)
+	} else {
+		e.setPlan(float64(sc.Users))
+		for u := range sc.Users {
+			wg.Go(func() { e.user(ctx, u, deadline, nil) })
+		}
 	}
 	wg.Wait()
+	e.setPlan(0)
 	return Outcome{Planned: int64(sc.Users) * int64(sc.RequestsPerUser)}
+}
+
+// user is one virtual user's loop. gate, when set, parks the user while the
+// plan wants fewer users than its index; the ramp controller then keeps
+// the running-users count, not the user.
+func (e *engine) user(ctx context.Context, u int, deadline time.Time, gate *userGate) {
+	sc := e.spec.Scenario
+	if gate == nil {
+		e.userUp()
+		defer e.userDown()
+	}
+	defer e.exited.Add(1)
+	w := e.newWorker(u, 1)
+	defer w.close()
+	var think *time.Timer
+	for i := 0; sc.RequestsPerUser == 0 || i < sc.RequestsPerUser; i++ {
+		if ctx.Err() != nil || e.stopped.Load() {
+			return
+		}
+		if !deadline.IsZero() && !time.Now().Before(deadline) {
+			return
+		}
+		if gate != nil && !e.awaitTurn(ctx, gate, u) {
+			return
+		}
+		if i > 0 && sc.ThinkTime > 0 {
+			if think == nil {
+				think = time.NewTimer(sc.ThinkTime)
+			} else {
+				think.Reset(sc.ThinkTime)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-e.stop:
+				return
+			case <-think.C:
+			}
+		}
+		w.do(ctx, time.Time{})
+	}
+}
+
+// userUp and userDown count a running virtual user (or open-model worker)
+// in the hook's gauge and in the engine's own count.
+func (e *engine) userUp() {
+	e.active.Add(1)
+	e.hooks.Users.Add(1)
+}
+
+func (e *engine) userDown() {
+	e.active.Add(-1)
+	e.hooks.Users.Add(-1)
 }
 
 // worker is one goroutine's request machinery: its client, buffers and

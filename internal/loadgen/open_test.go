@@ -4,50 +4,72 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/loadcron/loadcron/internal/config"
 )
 
 func TestPacing(t *testing.T) {
-	tests := []struct {
-		name    string
-		elapsed time.Duration
-		rate    float64
-		total   int64
-		want    int64
-	}{
-		// request 0 is due at once
-		{"start", 0, 1000, 5000, 1},
-		// before the start nothing is due
-		{"negative", -time.Millisecond, 1000, 5000, 0},
-		// a 1 ms timer tick at 1000/s makes one more due
-		{"one tick", time.Millisecond, 1000, 5000, 2},
-		// a late wake-up makes all missed requests due at once
-		{"late wake-up", 15 * time.Millisecond, 1000, 5000, 16},
-		// never more than planned
-		{"capped", time.Hour, 1000, 5000, 5000},
-		// fractional rates
-		{"slow rate", 2500 * time.Millisecond, 0.5, 10, 2},
+	rate := func(r float64) *float64 { return &r }
+	flat := func(r float64, d time.Duration) *schedule {
+		return newSchedule(&engine{spec: &Spec{Scenario: &config.Scenario{Rate: r, Duration: d}}})
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := dueBy(tt.elapsed, tt.rate, tt.total); got != tt.want {
-				t.Errorf("dueBy(%v, %v, %d) = %d, want %d", tt.elapsed, tt.rate, tt.total, got, tt.want)
-			}
-		})
+	// a constant rate: n / rate, rounded totals
+	s := flat(1000, 5*time.Second)
+	if s.total != 5000 {
+		t.Errorf("total = %d, want 5000", s.total)
 	}
-	if got := plannedRequests(1000, 5*time.Second); got != 5000 {
-		t.Errorf("plannedRequests = %d, want 5000", got)
-	}
-	if got := intendedAt(250, 1000); got != 250*time.Millisecond {
-		t.Errorf("intendedAt(250) = %v", got)
-	}
-	// every request is due exactly at its intended time, not before
-	for n := int64(0); n < 100; n++ {
-		at := intendedAt(n, 333)
-		if dueBy(at, 333, 1000) < n+1 {
-			t.Fatalf("request %d not due at its intended time %v", n, at)
+	for _, n := range []int64{0, 1, 250, 4999} {
+		if got, want := s.at(n), time.Duration(n)*time.Millisecond; got != want {
+			t.Errorf("at(%d) = %v, want %v", n, got, want)
 		}
-		if at > 0 && dueBy(at-time.Microsecond, 333, 1000) > n {
-			t.Fatalf("request %d due before its intended time %v", n, at)
+	}
+	if got := flat(0.5, 2500*time.Millisecond).total; got != 1 {
+		t.Errorf("0.5/s for 2.5s: total %d, want 1 (1.25 rounded)", got)
+	}
+
+	// stages: 0→100/s over 2 s (100 requests), 100/s for 1 s (100), a
+	// 0.5 s pause at 0 after a 0.5 s ramp down (25), then 0→10/s over 1 s (5)
+	st := newSchedule(&engine{spec: &Spec{Scenario: &config.Scenario{Stages: []config.Stage{
+		{Duration: 2 * time.Second, Rate: rate(100)},
+		{Duration: time.Second, Rate: rate(100)},
+		{Duration: 500 * time.Millisecond, Rate: rate(0)},
+		{Duration: 500 * time.Millisecond, Rate: rate(0)},
+		{Duration: time.Second, Rate: rate(10)},
+	}}}})
+	if st.total != 230 {
+		t.Fatalf("stages total = %d, want 230", st.total)
+	}
+	// The integral of the rate up to at(n) is n: check against the closed
+	// form of each stage.
+	integral := func(at time.Duration) float64 {
+		x := at.Seconds()
+		switch {
+		case x <= 2:
+			return 25 * x * x // ∫ 50t
+		case x <= 3:
+			return 100 + 100*(x-2)
+		case x <= 3.5:
+			y := x - 3
+			return 200 + 100*y - 100*y*y // 100 → 0 over 0.5 s
+		case x <= 4:
+			return 225
+		default:
+			y := x - 4
+			return 225 + 5*y*y // 0 → 10 over 1 s
+		}
+	}
+	prev := time.Duration(-1)
+	for n := int64(0); n < st.total; n++ {
+		at := st.at(n)
+		if at < prev {
+			t.Fatalf("at(%d) = %v before at(%d) = %v", n, at, n-1, prev)
+		}
+		prev = at
+		if got := integral(at); got < float64(n)-1e-6 || got > float64(n)+1e-6 {
+			t.Fatalf("at(%d) = %v: the rate's integral there is %v, want %d", n, at, got, n)
+		}
+		if at >= 3500*time.Millisecond && at < 4*time.Second && n != 225 {
+			t.Errorf("request %d due at %v, inside the pause", n, at)
 		}
 	}
 }

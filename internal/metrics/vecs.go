@@ -32,8 +32,11 @@ type scenarioVecs struct {
 	dropped  *prometheus.CounterVec
 	cost     *prometheus.CounterVec
 	savings  *prometheus.CounterVec
-	// lateness exists only for open-model scenarios (plan.go).
-	lateness *prometheus.HistogramVec
+	// lateness exists only for open-model scenarios; plannedUsers only for
+	// closed-model ones and plannedRate for open-model ones (plan.go).
+	lateness     *prometheus.HistogramVec
+	plannedUsers *prometheus.GaugeVec
+	plannedRate  *prometheus.GaugeVec
 
 	lastLatency    *prometheus.GaugeVec
 	lastSuccess    *prometheus.GaugeVec
@@ -100,7 +103,9 @@ func newScenarioVecs(f promauto.Factory, native bool) *scenarioVecs {
 			Help:    "Open model: how late each request left against its intended send time.",
 			Buckets: LatenessBuckets,
 		}, with()),
-		savings: counter("estimated_savings_total", "Estimated cost saved by cached responses, from the target's cost per uncached request."),
+		plannedUsers: gauge("planned_virtual_users", "Closed model: virtual users the load plan asks for now (users, or the ramp_up/stages value); compare loadcron_virtual_users."),
+		plannedRate:  gauge("planned_request_rate", "Open model: requests per second the load plan asks for now (rate, or the stages value)."),
+		savings:      counter("estimated_savings_total", "Estimated cost saved by cached responses, from the target's cost per uncached request."),
 
 		lastLatency:    gauge("last_run_latency_seconds", "Exact latency statistic of the last finished run.", "stat"),
 		lastSuccess:    gauge("last_run_success_ratio", "Successful / completed requests of the last finished run."),
@@ -131,7 +136,7 @@ func newScenarioVecs(f promauto.Factory, native bool) *scenarioVecs {
 func (v *scenarioVecs) all() []partialDeleter {
 	d := []partialDeleter{
 		v.duration, v.ttfb, v.requests, v.errors, v.cache, v.inFlight, v.users,
-		v.dropped, v.cost, v.savings, v.lateness,
+		v.dropped, v.cost, v.savings, v.lateness, v.plannedUsers, v.plannedRate,
 		v.lastLatency, v.lastSuccess, v.lastCacheHit, v.lastError, v.lastThroughput,
 		v.lastRequests, v.lastDuration, v.lastTimestamp, v.lastPassed, v.lastStatus,
 		v.lastGrade, v.runs,

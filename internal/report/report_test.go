@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
@@ -305,6 +306,12 @@ func TestInfo(t *testing.T) {
 		{config.Scenario{Name: "b", Users: 5, Duration: time.Minute, Critical: &no}, 0, false},          // closed, timed: unknown total
 		{config.Scenario{Name: "c", Rate: 12.5, Duration: 10 * time.Second, Users: 7}, 125, true},       // open: rate × duration
 		{config.Scenario{Name: "d", Rate: 0.3, Duration: 5 * time.Second, RequestsPerUser: 4}, 2, true}, // open, rounded
+		// closed stages: the peak users, timed by the stages' sum
+		{config.Scenario{Name: "e", Stages: []config.Stage{{Duration: time.Second, Users: ptr(4)}, {Duration: time.Second, Users: ptr(8)}}}, 0, false},
+		// open stages: 0→10/s over 2 s, 10/s for 1 s = 20 requests (mean rate 20/3 s)
+		{config.Scenario{Name: "f", Stages: []config.Stage{{Duration: 2 * time.Second, Rate: ptr(10.0)}, {Duration: time.Second, Rate: ptr(10.0)}}}, 20, true},
+		// ramp_up is kept
+		{config.Scenario{Name: "g", Users: 10, RequestsPerUser: 2, RampUp: time.Second}, 20, false},
 	}
 	for _, tc := range tests {
 		info := InfoFromConfig(&tc.sc)
@@ -316,7 +323,7 @@ func TestInfo(t *testing.T) {
 			t.Errorf("%s: open info keeps closed fields: %+v", tc.sc.Name, info)
 		}
 		sr := ScenarioFromError(info, "x")
-		if back := sr.Info(); back != info {
+		if back := sr.Info(); !reflect.DeepEqual(back, info) {
 			t.Errorf("%s: Info() = %+v, want %+v", tc.sc.Name, back, info)
 		}
 	}

@@ -24,9 +24,13 @@ type ScenarioInfo struct {
 	// run is bounded by Duration instead).
 	Users           int
 	RequestsPerUser int
-	// Open model: Rate requests per second for Duration.
+	// Open model: Rate requests per second for Duration (with stages, the
+	// mean rate over their sum).
 	Rate     float64
 	Duration time.Duration
+	// RampUp and Stages shape the load over time (config.Scenario).
+	RampUp time.Duration
+	Stages []config.Stage
 }
 
 // InfoFromConfig describes a configured scenario.
@@ -35,12 +39,17 @@ func InfoFromConfig(sc *config.Scenario) ScenarioInfo {
 		Name:     sc.Name,
 		Target:   sc.Target,
 		Critical: sc.IsCritical(),
-		Duration: sc.Duration,
+		Duration: sc.Length(),
+		RampUp:   sc.RampUp,
+		Stages:   sc.Stages,
 	}
-	if sc.IsOpen() {
+	switch {
+	case sc.IsOpen() && len(sc.Stages) > 0:
+		info.Rate = float64(sc.PlannedOpenRequests()) / sc.Length().Seconds()
+	case sc.IsOpen():
 		info.Rate = sc.Rate
-	} else {
-		info.Users = sc.Users
+	default:
+		info.Users = sc.PeakUsers()
 		info.RequestsPerUser = sc.RequestsPerUser
 	}
 	return info
@@ -103,6 +112,12 @@ type ScenarioResult struct {
 	RequestsPerUser int     `json:"requests_per_user,omitempty"`
 	Rate            float64 `json:"rate,omitempty"`
 	DurationS       float64 `json:"duration_s,omitempty"`
+	// RampUpS and Stages are the ramping profile, when there is one
+	// (closed model ramp_up; stages of users or rates); LoadTimeline then
+	// samples its planned against its actual load over the run.
+	RampUpS      float64     `json:"ramp_up_s,omitempty"`
+	Stages       []StageInfo `json:"stages,omitempty"`
+	LoadTimeline []LoadPoint `json:"load_timeline,omitempty"`
 
 	// Errors counts failures by kind; every kind is present.
 	Errors map[string]int64 `json:"errors"`
@@ -191,6 +206,8 @@ func (s ScenarioResult) Info() ScenarioInfo {
 		RequestsPerUser: s.RequestsPerUser,
 		Rate:            s.Rate,
 		Duration:        time.Duration(s.DurationS * float64(time.Second)),
+		RampUp:          time.Duration(s.RampUpS * float64(time.Second)),
+		Stages:          stagesConfig(s.Stages),
 	}
 }
 
@@ -203,6 +220,8 @@ func newScenario(info ScenarioInfo) ScenarioResult {
 		Users:           info.Users,
 		RequestsPerUser: info.RequestsPerUser,
 		DurationS:       round(info.Duration.Seconds(), 3),
+		RampUpS:         round(info.RampUp.Seconds(), 3),
+		Stages:          stagesInfo(info.Stages),
 		Errors:          make(map[string]int64, result.NumKinds-1),
 		Thresholds:      []stats.ThresholdResult{},
 	}

@@ -161,7 +161,7 @@ func (r *Runner) scenarioMetrics(suite *config.Suite, sc *config.Scenario) *metr
 // runScenario runs one scenario and turns its figures into a report entry.
 func (r *Runner) runScenario(ctx context.Context, suite *config.Suite, sc *config.Scenario, info report.ScenarioInfo, userOffset int, runID string, log *slog.Logger) report.ScenarioResult {
 	target := r.Config.Targets[sc.Target]
-	workers := sc.Users
+	workers := sc.PeakUsers()
 	if sc.IsOpen() {
 		workers = sc.MaxInFlight
 	}
@@ -174,6 +174,11 @@ func (r *Runner) runScenario(ctx context.Context, suite *config.Suite, sc *confi
 		hooks.Users = sm.VirtualUsers()
 		hooks.Recorder = func(w int) result.Recorder { return result.Tee{col.Recorder(w), sm.Recorder()} }
 		hooks.Dropped = func(n int64) { col.AddDropped(n); sm.AddDropped(n) }
+		if sc.IsOpen() {
+			hooks.PlannedRate = sm.PlannedRate()
+		} else {
+			hooks.PlannedUsers = sm.PlannedUsers()
+		}
 	} else {
 		hooks.Recorder = col.Recorder
 		hooks.Dropped = col.AddDropped
@@ -182,7 +187,8 @@ func (r *Runner) runScenario(ctx context.Context, suite *config.Suite, sc *confi
 	if r.Console != nil {
 		_ = r.Console.ScenarioStart(info)
 	}
-	log.Info("scenario started", "target", sc.Target, "users", sc.Users, "rate", sc.Rate)
+	log.Info("scenario started", "target", sc.Target, "users", sc.PeakUsers(), "rate", sc.Rate,
+		"stages", len(sc.Stages), "ramp_up", sc.RampUp)
 	stopProgress := r.showProgress(progress, info.Planned())
 	out, err := loadgen.Run(ctx, &loadgen.Spec{
 		Suite: suite.Name, RunID: runID, UserAgent: r.UserAgent, Target: target, Scenario: sc,
@@ -208,6 +214,7 @@ func (r *Runner) runScenario(ctx context.Context, suite *config.Suite, sc *confi
 		v.Status = stats.StatusError
 	}
 	sr := report.ScenarioFromSummary(info, sum, v)
+	sr.LoadTimeline = report.Timeline(out.Timeline, sc.IsOpen())
 	switch {
 	case out.Aborted:
 		sr.Aborted, sr.Error = true, out.AbortReason

@@ -12,11 +12,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"go.uber.org/goleak"
 
 	"github.com/loadcron/loadcron/internal/chatsim"
 	"github.com/loadcron/loadcron/internal/chatsim/chatsimtest"
 	"github.com/loadcron/loadcron/internal/config"
+	"github.com/loadcron/loadcron/internal/metrics"
 	"github.com/loadcron/loadcron/internal/report"
 	"github.com/loadcron/loadcron/internal/stats"
 )
@@ -260,5 +263,69 @@ suites:
 	rep := (&Runner{Config: cfg, Segment: Segment{Index: 2, Count: 3}}).Run(context.Background(), cfg.Suites["s"], "seg-idle", "manual")
 	if len(rep.TestResults) != 0 || rep.Status != stats.StatusPassed || !rep.Passed || rep.Segment != "2/3" {
 		t.Errorf("idle replica: %d results, status %s, passed %v, segment %q", len(rep.TestResults), rep.Status, rep.Passed, rep.Segment)
+	}
+}
+
+// TestRampingScenarioReport: a closed-model stages scenario and an open
+// one, loaded from YAML, run through the runner: the report states each
+// plan (stages) and its planned against actual load over time, and the
+// metrics carry the planned load.
+func TestRampingScenarioReport(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"cached":true}`)
+	}))
+	defer srv.Close()
+	cfg, err := config.Parse([]byte(fmt.Sprintf(`
+targets:
+  t: {url: %q, health_check: {enabled: false}}
+suites:
+  s:
+    scenarios:
+      - name: users
+        target: t
+        stages: [{duration: 300ms, users: 4}, {duration: 200ms, users: 4}]
+      - name: rate
+        target: t
+        stages: [{duration: 300ms, rate: 100}, {duration: 200ms, rate: 100}]
+`, srv.URL)), "inline.yaml", config.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	m := metrics.New(reg, metrics.Options{})
+	rep := (&Runner{Config: cfg, Metrics: m}).Run(context.Background(), cfg.Suites["s"], "run-r", "manual")
+	if len(rep.TestResults) != 2 {
+		t.Fatalf("%d results", len(rep.TestResults))
+	}
+	closed, open := rep.TestResults[0], rep.TestResults[1]
+	if closed.Model != report.ModelClosed || closed.Users != 4 || len(closed.Stages) != 2 || closed.DurationS != 0.5 {
+		t.Errorf("closed: model %s users %d stages %d duration %v", closed.Model, closed.Users, len(closed.Stages), closed.DurationS)
+	}
+	if open.Model != report.ModelOpen || open.TotalRequests+open.Dropped != 35 || len(open.Stages) != 2 {
+		t.Errorf("open: model %s requests %d+%d stages %d, want 15+20 planned", open.Model, open.TotalRequests, open.Dropped, len(open.Stages))
+	}
+	for _, sr := range []report.ScenarioResult{closed, open} {
+		if sr.Status != stats.StatusPassed || len(sr.LoadTimeline) < 3 {
+			t.Fatalf("%s: status %s, %d timeline points", sr.Scenario, sr.Status, len(sr.LoadTimeline))
+		}
+	}
+	for _, p := range closed.LoadTimeline {
+		if p.PlannedUsers == nil || p.Users == nil || p.PlannedRate != nil || *p.PlannedUsers > 4 {
+			t.Errorf("closed point %+v", p)
+		}
+	}
+	if last := closed.LoadTimeline[len(closed.LoadTimeline)-1]; *last.PlannedUsers != 4 || *last.Users != 4 {
+		t.Errorf("closed: last point planned %d running %d, want 4 and 4", *last.PlannedUsers, *last.Users)
+	}
+	for _, p := range open.LoadTimeline {
+		if p.PlannedRate == nil || p.PlannedUsers != nil || *p.PlannedRate > 100 {
+			t.Errorf("open point %+v", p)
+		}
+	}
+	// after the run the plans are back at 0
+	for _, name := range []string{"loadcron_planned_virtual_users", "loadcron_planned_request_rate"} {
+		if n, err := testutil.GatherAndCount(reg, name); err != nil || n != 1 {
+			t.Errorf("%s: %d series (%v), want 1", name, n, err)
+		}
 	}
 }

@@ -89,6 +89,9 @@ func (s Segment) apply(sc *config.Scenario) (part *config.Scenario, userOffset i
 		return sc, 0, true
 	}
 	c := *sc
+	if len(sc.Stages) > 0 {
+		return s.applyStages(sc)
+	}
 	if sc.IsOpen() {
 		total := int64(sc.Rate*sc.Duration.Seconds() + 0.5)
 		mine := s.share(total)
@@ -107,4 +110,36 @@ func (s Segment) apply(sc *config.Scenario) (part *config.Scenario, userOffset i
 	}
 	c.Users = int(users)
 	return &c, int(s.offset(int64(sc.Users))), true
+}
+
+// applyStages splits a ramping profile: each stage's users are shared out
+// as users are (the replica runs users offset … offset+share of the peak),
+// and each stage's rate is divided by the number of replicas.
+func (s Segment) applyStages(sc *config.Scenario) (*config.Scenario, int, bool) {
+	c := *sc
+	c.Stages = make([]config.Stage, len(sc.Stages))
+	any := false
+	for i, st := range sc.Stages {
+		c.Stages[i].Duration = st.Duration
+		switch {
+		case st.Users != nil:
+			n := int(s.share(int64(*st.Users)))
+			c.Stages[i].Users = &n
+			any = any || n > 0
+		case st.Rate != nil:
+			r := *st.Rate / float64(s.Count)
+			c.Stages[i].Rate = &r
+			any = any || r > 0
+		}
+	}
+	if !any {
+		return nil, 0, false
+	}
+	if sc.IsOpen() {
+		if sc.MaxInFlight > 0 {
+			c.MaxInFlight = (sc.MaxInFlight + s.Count - 1) / s.Count
+		}
+		return &c, 0, true
+	}
+	return &c, int(s.offset(int64(sc.PeakUsers()))), true
 }

@@ -76,3 +76,32 @@ func TestSegmentSharesAddUp(t *testing.T) {
 		}
 	}
 }
+
+// TestSegmentStages: a ramping profile is shared stage by stage: the
+// replicas' users add up to each stage's, and their rates to each stage's
+// rate.
+func TestSegmentStages(t *testing.T) {
+	users := func(n int) *int { return &n }
+	rate := func(r float64) *float64 { return &r }
+	closed := &config.Scenario{Stages: []config.Stage{{Duration: time.Second, Users: users(7)}, {Duration: time.Second, Users: users(2)}}}
+	open := &config.Scenario{MaxInFlight: 10, Stages: []config.Stage{{Duration: time.Second, Rate: rate(90)}, {Duration: time.Second, Rate: rate(0)}}}
+	for _, n := range []int{1, 2, 3} {
+		sumUsers := make([]int, 2)
+		sumRate := make([]float64, 2)
+		for i := range n {
+			if part, _, ok := (Segment{i, n}).apply(closed); ok {
+				for k, st := range part.Stages {
+					sumUsers[k] += *st.Users
+				}
+			}
+			if part, _, ok := (Segment{i, n}).apply(open); ok {
+				for k, st := range part.Stages {
+					sumRate[k] += *st.Rate
+				}
+			}
+		}
+		if sumUsers[0] != 7 || sumUsers[1] != 2 || sumRate[0] != 90 || sumRate[1] != 0 {
+			t.Errorf("n=%d: users %v rates %v, want [7 2] and [90 0]", n, sumUsers, sumRate)
+		}
+	}
+}
