@@ -74,8 +74,20 @@ func checkInvariants(t *testing.T, cfg *Config) {
 			if sc.Rate > s.MaxRate || sc.Users > s.MaxUsers || sc.Duration > s.MaxRunDuration || sc.Rate < 0 {
 				t.Fatalf("scenario %s exceeds a cap: %+v", sc.Name, sc)
 			}
-			if sc.IsOpen() == (sc.Users > 0) {
-				t.Fatalf("scenario %s has no single model: users %d rate %v", sc.Name, sc.Users, sc.Rate)
+			if sc.IsOpen() == (sc.PeakUsers() > 0) {
+				t.Fatalf("scenario %s has no single model: users %d rate %v stages %d", sc.Name, sc.Users, sc.Rate, len(sc.Stages))
+			}
+			for _, st := range sc.Stages {
+				if st.Rate != nil {
+					finite("stage rate", *st.Rate)
+				}
+				if st.Duration <= 0 || (st.Rate != nil) == (st.Users != nil) ||
+					st.Rate != nil && (*st.Rate < 0 || *st.Rate > s.MaxRate) || st.Users != nil && (*st.Users < 0 || *st.Users > s.MaxUsers) {
+					t.Fatalf("scenario %s: a bad stage was accepted: %+v", sc.Name, st)
+				}
+			}
+			if sc.Length() > s.MaxRunDuration || sc.RampUp < 0 {
+				t.Fatalf("scenario %s: stages or ramp_up over the caps", sc.Name)
 			}
 			ratio("abort", sc.Abort.MaxErrorRatio)
 			ratio("min_success_rate", sc.Thresholds.MinSuccessRate)
