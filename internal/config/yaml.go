@@ -94,20 +94,42 @@ func docStart(b []byte, line int) int {
 	return line
 }
 
-// yamlError turns a yaml.v3 error into one with an exact position, using
-// goccy's parser to find it; when goccy accepts the document (the two
-// disagree on some edge cases), yaml.v3's own message is kept.
+// Bounds of the documents whose errors goccy's parser locates: its time
+// grows with the square of the nesting depth (16,000 nested "[" take
+// seconds, 100,000 minutes), and a config file is small and shallow.
+const (
+	maxLocateBytes = 256 << 10
+	maxLocateDepth = 64
+)
+
+// yamlError turns a yaml.v3 error into one with an exact position: a tab
+// in an indentation is found by a scan of our own, anything else by
+// goccy's parser, for documents within the bounds above. When goccy
+// accepts the document (the two disagree on some edge cases) or the
+// document is out of bounds, yaml.v3's own message is kept.
 func yamlError(b []byte, orig error) error {
+	if line, col, ok := firstIndentTab(b); ok {
+		return fmt.Errorf("line %d, column %d: a tab in the indentation: YAML indents with spaces, never tabs", line, col)
+	}
+	if len(b) > maxLocateBytes || nestingDepth(b) > maxLocateDepth {
+		return yamlV3Error(orig)
+	}
 	_, err := goccyparser.ParseBytes(b, 0)
 	var se *goccy.SyntaxError
 	if err != nil && errors.As(err, &se) && se.Token != nil && se.Token.Position != nil {
 		pos := se.Token.Position
 		msg := se.Message
-		if strings.Contains(msg, "'\t'") || tabIndented(b, pos.Line) {
+		if strings.Contains(msg, "'\t'") {
 			msg = strings.ReplaceAll(msg, "'\t'", `'\t' (a tab)`) + ": YAML indents with spaces, never tabs"
 		}
 		return fmt.Errorf("line %d, column %d: %s", pos.Line, pos.Column, msg)
 	}
+	return yamlV3Error(orig)
+}
+
+// yamlV3Error is yaml.v3's message without its prefix and without the
+// values it quotes.
+func yamlV3Error(orig error) error {
 	msg := strings.TrimPrefix(orig.Error(), "yaml: ")
 	msg = strings.ReplaceAll(msg, "unmarshal errors:\n  ", "")
 	// yaml.v3 quotes values in backquotes; a value may be a secret.
@@ -118,12 +140,44 @@ func yamlError(b []byte, orig error) error {
 // quotedValue matches a value yaml.v3 quotes in an error message.
 var quotedValue = regexp.MustCompile("`[^`]*`")
 
-// tabIndented reports whether line (from 1) of b is indented with a tab.
-func tabIndented(b []byte, line int) bool {
-	lines := bytes.Split(b, []byte("\n"))
-	if line < 1 || line > len(lines) {
-		return false
+// firstIndentTab returns the position (from 1) of the first tab in the
+// leading whitespace of a line with content. Block scalars are not
+// tracked: it is asked only once yaml.v3 has refused the document.
+func firstIndentTab(b []byte) (line, col int, ok bool) {
+	for i, l := range bytes.Split(b, []byte("\n")) {
+		rest := bytes.TrimLeft(l, " \t")
+		if len(rest) == 0 || rest[0] == '#' {
+			continue
+		}
+		if j := bytes.IndexByte(l[:len(l)-len(rest)], '\t'); j >= 0 {
+			return i + 1, j + 1, true
+		}
 	}
-	indent := lines[line-1][:len(lines[line-1])-len(bytes.TrimLeft(lines[line-1], " \t"))]
-	return bytes.IndexByte(indent, '\t') >= 0
+	return 0, 0, false
+}
+
+// nestingDepth estimates how deeply b nests: flow brackets open at once,
+// plus indentation and "- " prefixes of a line. Quotes are not parsed; an
+// estimate is enough to keep pathological documents away from goccy.
+func nestingDepth(b []byte) int {
+	deepest, flow := 0, 0
+	for _, l := range bytes.Split(b, []byte("\n")) {
+		block := len(l) - len(bytes.TrimLeft(l, " "))
+		rest := bytes.TrimLeft(l, " ")
+		for bytes.HasPrefix(rest, []byte("- ")) {
+			block++
+			rest = bytes.TrimLeft(rest[2:], " ")
+		}
+		for _, c := range rest {
+			switch c {
+			case '[', '{':
+				flow++
+				deepest = max(deepest, flow+block)
+			case ']', '}':
+				flow--
+			}
+		}
+		deepest = max(deepest, flow+block)
+	}
+	return deepest
 }
