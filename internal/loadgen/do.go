@@ -104,6 +104,9 @@ func (w *worker) do(ctx context.Context, intended time.Time) {
 
 // finish hands the result to the recorder and the engine's progress.
 func (w *worker) finish() {
+	if t := w.reqs.trace; t != nil {
+		w.res.TraceID = t.id
+	}
 	w.rec.Record(&w.res)
 	w.e.done(w.res.Kind == result.KindNone)
 }

@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"bytes"
 	"net"
 	"net/http"
 	"net/url"
@@ -32,6 +33,9 @@ type h1Plan struct {
 	// sendLength says a request without a body still carries
 	// "Content-Length: 0" (POST, PUT, PATCH), as net/http does.
 	sendLength bool
+	// headTP and wholeTP are the offsets of the traceparent value in head
+	// and whole (-1: no header), overwritten per request with its ids.
+	headTP, wholeTP int
 }
 
 // errAuthority is a rendered path that would change the request's scheme,
@@ -43,7 +47,7 @@ func newH1Plan(p *requestPlan) (*h1Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &h1Plan{scheme: u.Scheme, host: u.Host, sni: u.Hostname()}
+	h := &h1Plan{scheme: u.Scheme, host: u.Host, sni: u.Hostname(), headTP: -1, wholeTP: -1}
 	port := u.Port()
 	if port == "" {
 		port = "80"
@@ -98,6 +102,10 @@ func newH1Plan(p *requestPlan) (*h1Plan, error) {
 			h.whole = h.appendRequest(nil, p.method, h.target, nil, []byte(body))
 		}
 	}
+	if p.trace != nil {
+		h.headTP = traceparentOffset(h.head)
+		h.wholeTP = traceparentOffset(h.whole)
+	}
 	return h, nil
 }
 
@@ -133,7 +141,16 @@ func (u *userRequests) appendH1(dst []byte) ([]byte, error) {
 	p := u.plan
 	h := p.h1
 	if h.whole != nil {
-		return h.whole, nil
+		if u.trace == nil {
+			return h.whole, nil
+		}
+		// The static request with this user's ids: a private copy,
+		// patched in place.
+		if u.whole == nil {
+			u.whole = slices.Clone(h.whole)
+		}
+		u.trace.fill(u.whole[h.wholeTP:])
+		return u.whole, nil
 	}
 	target := h.target
 	if target == "" {
@@ -149,5 +166,21 @@ func (u *userRequests) appendH1(dst []byte) ([]byte, error) {
 	if strings.ContainsAny(target, " \r\n") {
 		return dst, errAuthority
 	}
-	return h.appendRequest(dst[:0], p.method, target, u.hdrVals, u.bodyData), nil
+	dst = h.appendRequest(dst[:0], p.method, target, u.hdrVals, u.bodyData)
+	if u.trace != nil {
+		// The head follows the request line "METHOD TARGET HTTP/1.1\r\n".
+		u.trace.fill(dst[len(p.method)+1+len(target)+len(" HTTP/1.1\r\n")+h.headTP:])
+	}
+	return dst, nil
+}
+
+// traceparentOffset is the offset of the traceparent header's value in
+// b, -1 when it has none.
+func traceparentOffset(b []byte) int {
+	const line = "\r\n" + traceparentKey + ": "
+	i := bytes.Index(b, []byte(line))
+	if i < 0 {
+		return -1
+	}
+	return i + len(line)
 }

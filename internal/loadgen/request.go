@@ -40,6 +40,8 @@ type requestPlan struct {
 	// when a kept-alive one turns out closed before any answer: an
 	// idempotent method or an idempotency key (net/http's rule).
 	replayable bool
+	// trace is the traceparent setting (trace.go); nil: no header.
+	trace *traceSpec
 }
 
 func newRequestPlan(spec *Spec) (*requestPlan, error) {
@@ -56,6 +58,8 @@ func newRequestPlan(spec *Spec) (*requestPlan, error) {
 	if spec.Scenario.Request.Body != "" && h.Get("Content-Type") == "" {
 		h.Set("Content-Type", "application/json")
 	}
+	trace := newTraceSpec(spec.Target, spec.Scenario)
+	addTraceparentSlot(h, trace)
 	method := tmpl.Method
 	if method == "" {
 		method = http.MethodGet
@@ -91,6 +95,7 @@ func newRequestPlan(spec *Spec) (*requestPlan, error) {
 		suite:     spec.Suite,
 		name:      spec.Scenario.Name,
 		runID:     spec.RunID,
+		trace:     trace,
 	}
 	switch method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
@@ -126,6 +131,11 @@ type userRequests struct {
 	path bytes.Buffer
 	hdr  bytes.Buffer
 	rd   bytes.Reader
+	// trace makes each request's traceparent ids; nil when off.
+	trace *tracer
+	// whole is this user's copy of the HTTP/1.1 client's static request,
+	// its traceparent patched per request (h1request.go).
+	whole []byte
 
 	// The current request, rendered by prepare: its URL, its body (nil
 	// when the request has none) and the values of the templated headers
@@ -149,7 +159,7 @@ func (u *userRequests) render(t *config.Template, buf *bytes.Buffer) (string, er
 }
 
 func (p *requestPlan) forUser(user int) *userRequests {
-	u := &userRequests{plan: p, user: user, hdrVals: make([]string, len(p.tmpl.Headers))}
+	u := &userRequests{plan: p, user: user, hdrVals: make([]string, len(p.tmpl.Headers)), trace: newTracer(p.trace)}
 	if p.random {
 		u.rnd = rand.New(rand.NewPCG(uint64(p.seed), uint64(user)))
 	}
@@ -163,6 +173,9 @@ var errHeaderValue = &DisallowedError{Reason: "a rendered header value holds a c
 // values) for either client.
 func (u *userRequests) prepare() error {
 	p := u.plan
+	if u.trace != nil {
+		u.trace.next()
+	}
 	n := p.seq.Add(1) - 1
 	u.data = config.TemplateData{
 		User: u.user, Iteration: u.iter, Request: int(n),
@@ -255,6 +268,10 @@ func (u *userRequests) next(ctx context.Context) (*http.Request, error) {
 	req.Header = p.headers.Clone()
 	for i, h := range p.tmpl.Headers {
 		req.Header.Set(h.Name, u.hdrVals[i])
+	}
+	if u.trace != nil {
+		// The clone's own slot: no new value slice.
+		req.Header[traceparentKey][0] = u.trace.value()
 	}
 	return req, nil
 }

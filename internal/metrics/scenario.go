@@ -49,6 +49,8 @@ type ScenarioMetrics struct {
 	win runWindows
 	// stream holds the stream series once the scenario streams (stream.go).
 	stream *streamHandles
+	// ex decides which latency observations carry exemplars (exemplar.go).
+	ex *exemplars
 }
 
 // Scenario returns the metrics of one scenario, creating its live series
@@ -86,7 +88,7 @@ func (m *Metrics) isConfiguredLocked(k key) bool {
 }
 
 func newScenarioMetrics(m *Metrics, v *scenarioVecs, k key) *ScenarioMetrics {
-	s := &ScenarioMetrics{m: m, vecs: v, key: k, codes: make(map[int]prometheus.Counter), runs: make(map[string]prometheus.Counter)}
+	s := &ScenarioMetrics{m: m, vecs: v, key: k, codes: make(map[int]prometheus.Counter), runs: make(map[string]prometheus.Counter), ex: newExemplars()}
 	for o, outcome := range outcomes {
 		for c := range numCaches {
 			s.duration[o][c] = v.duration.WithLabelValues(k.suite, k.scenario, k.target, outcome, result.Cache(c).String())
@@ -214,7 +216,7 @@ func (r *recorder) Record(res *result.Result) {
 	if int(c) >= numCaches {
 		c = result.CacheUnknown
 	}
-	s.duration[o][c].Observe(res.Latency.Seconds())
+	s.observeDuration(s.duration[o][c], o, c, res)
 	if res.Lateness > 0 {
 		if r.late == nil {
 			r.late = s.latenessObserver()

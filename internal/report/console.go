@@ -167,6 +167,7 @@ func (c *Console) ScenarioResult(s ScenarioResult) error {
 	c.printf("  P99: %s\n", millis(s.P99LatencyMs))
 	c.printf("  Min: %s\n", millis(s.MinLatencyMs))
 	c.printf("  Max: %s\n", millis(s.MaxLatencyMs))
+	c.slowest(s.SlowestRequests)
 	c.streaming(s.Streaming)
 
 	c.printf("\n  Performance Grade: %s %s\n", s.Grade, gradeMark(s.Grade))

@@ -139,6 +139,9 @@ type ScenarioResult struct {
 	// Streaming holds the figures of streamed responses (stream.go);
 	// absent when the scenario read none.
 	Streaming *Streaming `json:"streaming,omitempty"`
+	// SlowestRequests are the scenario's slowest requests, slowest first,
+	// with their trace ids (stream.go); absent when none completed.
+	SlowestRequests []SlowRequest `json:"slowest_requests,omitempty"`
 
 	// Aborted is true when the abort rule (or a cancellation) stopped the
 	// scenario early; Error then says why.
@@ -184,6 +187,7 @@ func ScenarioFromSummary(info ScenarioInfo, s stats.Summary, v stats.Verdict) Sc
 		sr.Errors[k.String()] = s.Errors[k]
 	}
 	sr.Streaming = streamingFrom(s.Stream)
+	sr.SlowestRequests = slowestFrom(s.Slowest)
 	return sr
 }
 

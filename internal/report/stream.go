@@ -1,6 +1,8 @@
 package report
 
 import (
+	"strconv"
+
 	"github.com/loadcron/loadcron/internal/stats"
 )
 
@@ -69,4 +71,59 @@ func (c *Console) streaming(s *Streaming) {
 	c.printf("  Events: %d (%.1f events/s)\n", s.Events, s.EventsPerSecond)
 	c.printf("  First event: P50 %s, P95 %s, P99 %s\n", millis(s.FirstEvent.P50), millis(s.FirstEvent.P95), millis(s.FirstEvent.P99))
 	c.printf("  Event gap: P50 %s, P95 %s, P99 %s\n", millis(s.EventGap.P50), millis(s.EventGap.P95), millis(s.EventGap.P99))
+}
+
+// SlowRequest is one entry of slowest_requests: one of the scenario's
+// slowest requests, with what finds it in the target's traces.
+type SlowRequest struct {
+	// TraceID is the trace id of its traceparent header; absent when the
+	// target's traceparent header is off.
+	TraceID   string  `json:"trace_id,omitempty"`
+	LatencyMs float64 `json:"latency_ms"`
+	// StatusCode is 0 when no response arrived.
+	StatusCode int `json:"status_code"`
+	// ErrorKind is the failure's kind; absent for a success.
+	ErrorKind string `json:"error_kind,omitempty"`
+	// Cache is the response's cache signal: hit, miss or unknown.
+	Cache string `json:"cache"`
+}
+
+// slowestFrom converts a summary's slowest requests.
+func slowestFrom(in []stats.SlowRequest) []SlowRequest {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make([]SlowRequest, len(in))
+	for i, s := range in {
+		out[i] = SlowRequest{TraceID: s.TraceID.String(), LatencyMs: ms(s.Latency), StatusCode: s.Code, Cache: s.Cache.String()}
+		if !s.OK() {
+			out[i].ErrorKind = s.Kind.String()
+		}
+	}
+	return out
+}
+
+// consoleSlowest is how many of the slowest requests the console lists.
+const consoleSlowest = 3
+
+// slowest prints the slowest requests with their trace ids.
+func (c *Console) slowest(list []SlowRequest) {
+	if len(list) == 0 {
+		return
+	}
+	c.printf("\n  Slowest requests:\n")
+	for _, s := range list[:min(len(list), consoleSlowest)] {
+		outcome := strconv.Itoa(s.StatusCode)
+		if s.StatusCode == 0 {
+			outcome = "no response"
+		}
+		if s.ErrorKind != "" {
+			outcome += " " + s.ErrorKind
+		}
+		trace := ""
+		if s.TraceID != "" {
+			trace = "  trace " + s.TraceID
+		}
+		c.printf("    %s  %s%s\n", millis(s.LatencyMs), outcome, trace)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loadcron/loadcron/internal/result"
 	"github.com/loadcron/loadcron/internal/stats"
 )
 
@@ -56,5 +57,38 @@ Streaming:
 	plain := ScenarioFromSummary(info, stats.Summary{Total: 1, Successful: 1}, stats.Verdict{Status: stats.StatusPassed})
 	if b, _ := json.Marshal(plain); bytes.Contains(b, []byte(`"streaming"`)) {
 		t.Errorf("plain scenario JSON has streaming: %s", b)
+	}
+}
+
+func TestSlowestInReport(t *testing.T) {
+	var id result.TraceID
+	copy(id[:], []byte{0x4b, 0xf9, 0x2f, 0x35, 0x77, 0xb3, 0x4d, 0xa6, 0xa3, 0xce, 0x92, 0x9d, 0x0e, 0x0e, 0x47, 0x36})
+	sum := stats.Summary{Total: 4, Successful: 3, Failed: 1, Slowest: []stats.SlowRequest{
+		{TraceID: id, Latency: 3012 * time.Millisecond, Code: 200, Cache: result.CacheMiss},
+		{Latency: 2500 * time.Millisecond, Kind: result.KindTimeout},
+		{TraceID: id, Latency: 1500 * time.Millisecond, Code: 503, Kind: result.KindHTTP5xx},
+		{TraceID: id, Latency: 900 * time.Millisecond, Code: 200, Cache: result.CacheHit},
+	}}
+	sr := ScenarioFromSummary(ScenarioInfo{Name: "s", Users: 1, RequestsPerUser: 4}, sum, stats.Verdict{Status: stats.StatusPassed})
+	var out bytes.Buffer
+	if err := (&Console{W: &out}).ScenarioResult(sr); err != nil {
+		t.Fatal(err)
+	}
+	want := `
+  Slowest requests:
+    3012ms  200  trace 4bf92f3577b34da6a3ce929d0e0e4736
+    2500ms  no response timeout
+    1500ms  503 http_5xx  trace 4bf92f3577b34da6a3ce929d0e0e4736
+`
+	if !strings.Contains(out.String(), want) {
+		t.Errorf("console lacks the three slowest:\n%s", out.String())
+	}
+	b, _ := json.Marshal(sr.SlowestRequests)
+	wantJSON := `[{"trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","latency_ms":3012,"status_code":200,"cache":"miss"},` +
+		`{"latency_ms":2500,"status_code":0,"error_kind":"timeout","cache":"unknown"},` +
+		`{"trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","latency_ms":1500,"status_code":503,"error_kind":"http_5xx","cache":"unknown"},` +
+		`{"trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","latency_ms":900,"status_code":200,"cache":"hit"}]`
+	if string(b) != wantJSON {
+		t.Errorf("slowest_requests = %s\nwant %s", b, wantJSON)
 	}
 }

@@ -106,6 +106,9 @@ type Result struct {
 	Cache Cache
 	// Bytes is the number of body bytes read.
 	Bytes int64
+	// TraceID is the trace id of the request's traceparent header (zero
+	// when it sent none): what ties the request to the target's traces.
+	TraceID TraceID
 	// Streamed is set when the response was read as a stream; Stream then
 	// holds its figures (stream.go).
 	Streamed bool

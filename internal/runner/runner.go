@@ -170,6 +170,7 @@ func (r *Runner) runScenario(ctx context.Context, suite *config.Suite, sc *confi
 	progress := &loadgen.Progress{}
 	hooks := loadgen.Hooks{Progress: progress}
 	if sm != nil {
+		sm.BeginRun(runID) // exemplars name this run, and its own slow requests
 		hooks.InFlight = sm.InFlight()
 		hooks.Users = sm.VirtualUsers()
 		hooks.Recorder = func(w int) result.Recorder { return result.Tee{col.Recorder(w), sm.Recorder()} }

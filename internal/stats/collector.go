@@ -113,6 +113,8 @@ type shard struct {
 	// stream holds the figures of streamed responses (stream.go); nil
 	// until the shard records one.
 	stream *streamShard
+	// slow keeps the shard's slowest requests (slowest.go).
+	slow slowest
 
 	// Pad so that shards allocated next to each other do not share a cache
 	// line between their hot counters.
@@ -165,6 +167,7 @@ func (s *shard) Record(r *result.Result) {
 		}
 		_ = s.late.RecordValue(min(l/int64(time.Microsecond), histHighest))
 	}
+	s.slow.add(r)
 	if r.Streamed {
 		if s.stream == nil {
 			s.stream = newStreamShard()
@@ -275,5 +278,6 @@ func (c *Collector) Summary(elapsed time.Duration, costPerUncached float64) Summ
 	s.EstimatedCost = float64(s.Successful-s.CacheHits) * costPerUncached
 	s.EstimatedSavings = float64(s.CacheHits) * costPerUncached
 	s.Stream = c.mergeStreams()
+	s.Slowest = c.slowest()
 	return s
 }

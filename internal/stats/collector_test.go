@@ -3,6 +3,7 @@ package stats
 import (
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"runtime"
 	"slices"
 	"sync"
@@ -213,7 +214,7 @@ func TestSummaryEmpty(t *testing.T) {
 	c.AddDropped(5)
 	got := c.Summary(0, 0.06)
 	want := Summary{Dropped: 5}
-	if got != want {
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("empty summary = %+v, want %+v", got, want)
 	}
 }

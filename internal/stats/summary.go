@@ -49,6 +49,9 @@ type Summary struct {
 	// Stream is the account of the streamed responses (stream.go); nil
 	// when the scenario read no response as a stream.
 	Stream *StreamSummary
+	// Slowest are the scenario's SlowestKept slowest requests, slowest
+	// first, with their trace ids (slowest.go); nil when none completed.
+	Slowest []SlowRequest
 }
 
 // Status is a scenario's verdict (SPEC §3).
