@@ -291,6 +291,14 @@ type Server struct {
 	// ShutdownGrace is how long in-flight runs may go on after SIGTERM
 	// before they are canceled. Default 10s.
 	ShutdownGrace time.Duration `koanf:"shutdown_grace"`
+	// ExternalURL is the URL people and alerts reach the daemon at (behind
+	// a proxy, say "https://ops.example/loadcron"); the status page and the
+	// API make their links absolute with it. Default "": relative links.
+	ExternalURL string `koanf:"external_url"`
+	// GrafanaURL is the base URL of the Grafana that has the dashboards of
+	// dashboards/ ("https://grafana.example"); the status page, the run
+	// page and the API link to them. Default "": no dashboard links.
+	GrafanaURL string `koanf:"grafana_url"`
 }
 
 // History bounds the reports kept in memory and on disk.

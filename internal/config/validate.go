@@ -72,6 +72,29 @@ func (p *problems) validateServer(s *Server) {
 		p.addf("server.listen_address", "%s", msg)
 	}
 	p.durIn("server.shutdown_grace", s.ShutdownGrace, false, ceilShutdown, "", "10s")
+	p.linkBase("server.external_url", s.ExternalURL)
+	p.linkBase("server.grafana_url", s.GrafanaURL)
+}
+
+// linkBase checks an optional base URL that links are built on: absolute
+// http(s) with a host, no credentials, query or fragment.
+func (p *problems) linkBase(path, raw string) {
+	if raw == "" {
+		return
+	}
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		p.addf(path, "is not a valid URL: %q", redactURL(raw))
+	case u.Scheme != "http" && u.Scheme != "https":
+		p.addf(path, `must be an absolute http:// or https:// URL, got %q`, safeURL(u))
+	case u.Host == "" || u.Hostname() == "":
+		p.addf(path, "must include a host, got %q", safeURL(u))
+	case u.User != nil:
+		p.addf(path, "must not contain credentials")
+	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
+		p.addf(path, "must not have a query or fragment, got %q", safeURL(u))
+	}
 }
 
 // CheckListenAddress returns what is wrong with a HOST:PORT listen
