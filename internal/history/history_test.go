@@ -287,7 +287,7 @@ func TestGarbageFilesSkipped(t *testing.T) {
 	if err := report.WriteFileAtomic(filepath.Join(dir, "chat", good.RunID+".json"), good); err != nil {
 		t.Fatal(err)
 	}
-	newer := strings.Replace(string(mustJSON(t, good)), `"schema_version": 1`, `"schema_version": 99`, 1)
+	newer := strings.Replace(string(mustJSON(t, good)), fmt.Sprintf(`"schema_version": %d`, report.SchemaVersion), `"schema_version": 99`, 1)
 	noID := strings.Replace(string(mustJSON(t, mk("chat", "x", base))), `"run_id": "`, `"run_id": "","old": "`, 1)
 	dup := mustJSON(t, good)
 	garbage := map[string]string{

@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -21,6 +22,10 @@ type inspector struct {
 	cacheHeader string
 	cacheValue  string
 	cacheValueB []byte
+
+	// What each check expects, as a failure's cause shows it; built once
+	// so a failed check costs no formatting here.
+	statusExpect, jsonFieldExpect, bodyContainsExpect string
 }
 
 func newInspector(t *config.Target, c *config.Checks) *inspector {
@@ -42,6 +47,12 @@ func newInspector(t *config.Target, c *config.Checks) *inspector {
 		in.cacheValue = "HIT"
 	}
 	in.cacheValueB = []byte(in.cacheValue)
+	in.statusExpect = "2xx"
+	if len(c.Status) > 0 {
+		in.statusExpect = strings.ReplaceAll(fmt.Sprint(c.Status), " ", ", ")
+	}
+	in.jsonFieldExpect = c.JSONField
+	in.bodyContainsExpect = c.BodyContains
 	return in
 }
 
@@ -50,21 +61,22 @@ func (in *inspector) needsBody() bool {
 	return in.jsonField != nil || in.bodyContains != nil || in.cacheField != nil
 }
 
-// check returns KindNone when the response passes, else the failure kind.
-func (in *inspector) check(code int, body []byte) result.Kind {
+// check returns KindNone when the response passes, else the failure kind,
+// the check that failed and what it expected (a string built once).
+func (in *inspector) check(code int, body []byte) (result.Kind, result.Check, string) {
 	if !in.statusOK(code) {
-		return statusKind(code)
+		return statusKind(code), result.CheckStatus, in.statusExpect
 	}
 	if in.jsonField != nil {
 		v, ok := jsonLookup(body, in.jsonField)
 		if !ok || string(v) == "null" {
-			return result.KindCheck
+			return result.KindCheck, result.CheckJSONField, in.jsonFieldExpect
 		}
 	}
 	if in.bodyContains != nil && !bytes.Contains(body, in.bodyContains) {
-		return result.KindCheck
+		return result.KindCheck, result.CheckBodyContains, in.bodyContainsExpect
 	}
-	return result.KindNone
+	return result.KindNone, result.CheckNone, ""
 }
 
 func (in *inspector) statusOK(code int) bool {

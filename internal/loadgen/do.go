@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http/httptrace"
+	"net/url"
 	"time"
 
 	"github.com/loadcron/loadcron/internal/result"
@@ -50,8 +51,9 @@ func (w *worker) do(ctx context.Context, intended time.Time) {
 		// cannot be sent, is refused (disallowed). Any other render error
 		// is a data problem of this one request.
 		res.Kind = result.KindCheck
+		res.Check, res.Err, res.Method = result.CheckTemplate, err, w.reqs.plan.method
 		if isDisallowed(err) {
-			res.Kind = result.KindDisallowed
+			res.Kind, res.Check = result.KindDisallowed, result.CheckNone
 			e.refuse(err)
 		}
 		w.finish()
@@ -75,6 +77,8 @@ func (w *worker) do(ctx context.Context, intended time.Time) {
 		if res.Kind == result.KindDisallowed {
 			e.refuse(err)
 		}
+		res.Err = causeErr(err)
+		res.Method, res.Path = req.Method, req.URL.Path
 		w.finish()
 		return
 	}
@@ -93,13 +97,35 @@ func (w *worker) do(ctx context.Context, intended time.Time) {
 	switch {
 	case rerr != nil:
 		res.Kind = bodyErrKind(ctx, reqCtx, rerr)
+		res.Err = rerr
+		res.BodyLimit = e.limit
 	case over:
 		res.Kind = result.KindBody
+		res.BodyLimit = e.limit
 	default:
-		res.Kind = e.insp.check(res.Code, body)
+		res.Kind, res.Check, res.Expect = e.insp.check(res.Code, body)
 		res.Cache = e.insp.cache(resp.Header, body)
+		if res.Kind != result.KindNone {
+			// Only a failure says which request and shows the body start;
+			// a success must not pay for it.
+			res.Body = body[:min(len(body), result.BodyExampleBytes)]
+		}
+	}
+	if res.Kind != result.KindNone {
+		res.Method, res.Path = req.Method, req.URL.Path
 	}
 	w.finish()
+}
+
+// causeErr is the error to show as a failure's cause: without the
+// *url.Error wrapper, whose text repeats the method and the whole URL
+// (query included).
+func causeErr(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
 }
 
 // finish hands the result to the recorder and the engine's progress.

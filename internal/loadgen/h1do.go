@@ -1,7 +1,9 @@
 package loadgen
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
@@ -25,8 +27,9 @@ func (w *worker) doH1(ctx context.Context, intended time.Time) {
 		// cannot be sent, is refused (disallowed). Any other render error
 		// is a data problem of this one request.
 		res.Kind = result.KindCheck
+		res.Check, res.Err, res.Method = result.CheckTemplate, err, e.plan.method
 		if isDisallowed(err) {
-			res.Kind = result.KindDisallowed
+			res.Kind, res.Check = result.KindDisallowed, result.CheckNone
 			e.refuse(err)
 		}
 		w.finish()
@@ -53,6 +56,8 @@ func (w *worker) doH1(ctx context.Context, intended time.Time) {
 		if res.Kind == result.KindDisallowed {
 			e.refuse(err)
 		}
+		res.Err = err
+		res.Method, res.Path = e.plan.method, h1Path(req)
 		w.finish()
 		return
 	}
@@ -69,15 +74,41 @@ func (w *worker) doH1(ctx context.Context, intended time.Time) {
 	switch {
 	case rerr != nil:
 		res.Kind = bodyErrKind(ctx, nil, rerr)
+		res.Err = rerr
+		res.BodyLimit = e.limit
 	case end.Sub(start) > e.timeout:
 		// Over the timeout, though within the connection deadline's
 		// slack: net/http would have cut it off.
 		res.Kind = result.KindTimeout
+		res.Err = errOverTimeout
 	case over:
 		res.Kind = result.KindBody
+		res.BodyLimit = e.limit
 	default:
-		res.Kind = e.insp.check(res.Code, body)
+		res.Kind, res.Check, res.Expect = e.insp.check(res.Code, body)
 		res.Cache = e.insp.cacheRaw(c.cacheVal, c.hasCache, body)
+		if res.Kind != result.KindNone {
+			res.Body = body[:min(len(body), result.BodyExampleBytes)]
+		}
+	}
+	if res.Kind != result.KindNone {
+		res.Method, res.Path = e.plan.method, h1Path(req)
 	}
 	w.finish()
+}
+
+// errOverTimeout is the cause of an HTTP/1.1 response that completed, but
+// after the target's timeout.
+var errOverTimeout = errors.New("response took longer than the target's timeout")
+
+// h1Path is the path of a rendered request ("GET /p?q HTTP/1.1…" gives
+// "/p"), for a failure's cause; only failures pay for the string.
+func h1Path(req []byte) string {
+	_, rest, ok := bytes.Cut(req, []byte(" "))
+	if !ok {
+		return ""
+	}
+	target, _, _ := bytes.Cut(rest, []byte(" "))
+	path, _, _ := bytes.Cut(target, []byte("?"))
+	return string(path)
 }

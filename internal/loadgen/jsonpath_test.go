@@ -123,8 +123,12 @@ func TestChecks(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			in := newInspector(&config.Target{}, &tt.checks)
-			if got := in.check(tt.code, []byte(tt.body)); got != tt.want {
+			got, check, expect := in.check(tt.code, []byte(tt.body))
+			if got != tt.want {
 				t.Errorf("check = %v, want %v", got, tt.want)
+			}
+			if (got == result.KindNone) != (check == result.CheckNone && expect == "") {
+				t.Errorf("kind %v with check %v expecting %q", got, check, expect)
 			}
 		})
 	}
@@ -135,7 +139,7 @@ func BenchmarkInspect(b *testing.B) {
 	body := []byte(`{"reply":"Our refund policy allows returns within 30 days.","conversation_id":"c-1","cached":true,"latency_ms":2}`)
 	b.ReportAllocs()
 	for b.Loop() {
-		if in.check(200, body) != result.KindNone || in.cache(nil, body) != result.CacheHit {
+		if k, _, _ := in.check(200, body); k != result.KindNone || in.cache(nil, body) != result.CacheHit {
 			b.Fatal("wrong")
 		}
 	}

@@ -32,14 +32,31 @@ func New(w io.Writer, format, level string) (*slog.Logger, error) {
 		if IsTerminal(w) {
 			return slog.New(textHandler(w, lvl)), nil
 		}
-		return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: lvl})), nil
+		return slog.New(jsonHandler(w, lvl)), nil
 	case FormatText:
 		return slog.New(textHandler(w, lvl)), nil
 	case FormatJSON:
-		return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: lvl})), nil
+		return slog.New(jsonHandler(w, lvl)), nil
 	default:
 		return nil, fmt.Errorf("log format %q: want auto, text or json", format)
 	}
+}
+
+// jsonHandler writes JSON lines. Durations are written as Go duration
+// strings ("1.5s") instead of slog's raw nanoseconds, which no reader
+// should have to divide; latencies are logged as numbers under keys that
+// carry the unit (p95_ms) by the code that logs them.
+func jsonHandler(w io.Writer, lvl slog.Level) slog.Handler {
+	return slog.NewJSONHandler(w, &slog.HandlerOptions{Level: lvl, ReplaceAttr: durationsAsStrings})
+}
+
+// durationsAsStrings is a ReplaceAttr that turns duration values into
+// their String() form.
+func durationsAsStrings(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		return slog.String(a.Key, a.Value.Duration().String())
+	}
+	return a
 }
 
 func textHandler(w io.Writer, lvl slog.Level) slog.Handler {

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -127,24 +128,33 @@ func progressLine(done, total int64) string {
 func (c *Console) ScenarioResult(s ScenarioResult) error {
 	c.banner("Results: " + s.Scenario)
 	c.printf("\n")
-	if s.Status == stats.StatusError {
+	if !s.Ran() {
 		c.printf("  ❌ Error: %s\n\n", s.Error)
 		return c.err
 	}
 
 	c.printf("Overall Performance:\n")
 	c.printf("  Total requests: %d\n", s.TotalRequests)
-	c.printf("  Successful: %d (%s)\n", s.Successful, percent(s.SuccessRate))
-	c.printf("  Failed: %d\n", s.Failed)
+	c.printf("  Successful: %d (%s)", s.Successful, percent(s.SuccessRate))
+	if s.TotalRequests > 0 {
+		c.printf(" — %s", bandText(stats.SuccessBand(s.SuccessRate)))
+	}
+	c.printf("\n  Failed: %d\n", s.Failed)
+	if len(s.StatusCodes) > 0 {
+		c.printf("  Status codes: %s\n", CodeList(s.StatusCodes))
+	}
 	if s.Failed > 0 {
-		c.printf("  Errors: %s\n", errorList(s.Errors))
+		if list := errorList(s.Errors); list != "" {
+			c.printf("  Errors: %s\n", list)
+		}
+		c.causes(s, consoleCauses)
 	}
 	if s.Dropped > 0 {
 		c.printf("  Dropped: %d (in-flight cap reached)\n", s.Dropped)
 	}
 	if s.MaxLatenessMs > 0 {
 		c.printf("  Send lateness: p50 %s, p99 %s, max %s\n",
-			millis(s.LatenessP50Ms), millis(s.LatenessP99Ms), millis(s.MaxLatenessMs))
+			Millis(s.LatenessP50Ms), Millis(s.LatenessP99Ms), Millis(s.MaxLatenessMs))
 	}
 	c.printf("  Total time: %.2fs\n", s.TotalTimeS)
 	c.printf("  Throughput: %.2f req/s\n", s.ThroughputRPS)
@@ -154,31 +164,95 @@ func (c *Console) ScenarioResult(s ScenarioResult) error {
 
 	c.printf("\nCache Performance:\n")
 	c.printf("  Cache hits: %d\n", s.CachedResponses)
-	c.printf("  Hit rate: %s\n", percent(s.CacheHitRate))
+	c.printf("  Hit rate: %s", percent(s.CacheHitRate))
+	if s.CachedResponses+s.CacheMisses > 0 {
+		c.printf(" — %s", bandText(stats.CacheHitBand(s.CacheHitRate)))
+	} else if s.Successful > 0 {
+		c.printf(" (no response carried a cache signal)")
+	}
+	c.printf("\n")
+	cl := s.CacheLatency
+	if cl.Hit.Count > 0 || cl.Miss.Count > 0 {
+		c.printf("  Hit latency: %s\n", latencyLine(cl.Hit))
+		c.printf("  Miss latency: %s\n", latencyLine(cl.Miss))
+		if cl.Speedup > 0 {
+			c.printf("  Speed-up: %.1fx (miss avg ÷ hit avg)\n", cl.Speedup)
+		}
+	}
 	if s.EstimatedCost > 0 || s.EstimatedSavings > 0 {
 		c.printf("  Estimated cost: %s\n", formatFloat(s.EstimatedCost))
 		c.printf("  Estimated savings: %s\n", formatFloat(s.EstimatedSavings))
 	}
 
 	c.printf("\nLatency Metrics:\n")
-	c.printf("  Average: %s\n", millis(s.AvgLatencyMs))
-	c.printf("  Median: %s\n", millis(s.MedianLatencyMs))
-	c.printf("  P95: %s\n", millis(s.P95LatencyMs))
-	c.printf("  P99: %s\n", millis(s.P99LatencyMs))
-	c.printf("  Min: %s\n", millis(s.MinLatencyMs))
-	c.printf("  Max: %s\n", millis(s.MaxLatencyMs))
+	c.printf("  Average: %s\n", Millis(s.AvgLatencyMs))
+	c.printf("  Median: %s\n", Millis(s.MedianLatencyMs))
+	c.printf("  P95: %s\n", Millis(s.P95LatencyMs))
+	c.printf("  P99: %s\n", Millis(s.P99LatencyMs))
+	c.printf("  Min: %s\n", Millis(s.MinLatencyMs))
+	c.printf("  Max: %s\n", Millis(s.MaxLatencyMs))
 	c.slowest(s.SlowestRequests)
 	c.streaming(s.Streaming)
 
 	c.printf("\n  Performance Grade: %s %s\n", s.Grade, gradeMark(s.Grade))
-	if len(s.Thresholds) > 0 {
+	if lines := thresholdLines(s); len(lines) > 0 {
 		c.printf("\n  Thresholds:\n")
-		for _, t := range s.Thresholds {
-			c.printf("    %s %s: %s\n", passMark(t.Passed), t.Name, thresholdText(t))
+		for _, l := range lines {
+			c.printf("    %s\n", l)
 		}
 	}
 	c.printf("\n")
 	return c.err
+}
+
+// consoleCauses is how many causes a Results block lists; the summary
+// names the top one, the JSON report has them all.
+const consoleCauses = 5
+
+// causes prints up to n causes of s under its Errors line, each with its
+// example when that adds something.
+func (c *Console) causes(s ScenarioResult, n int) {
+	for i, cs := range s.ErrorCauses {
+		if i == n {
+			break
+		}
+		c.printf("    %d× %s: %s\n", cs.Count, cs.Kind, cs.Cause)
+		if cs.Example != "" && cs.Example != cs.Cause {
+			c.printf("       e.g. %s\n", cs.Example)
+		}
+	}
+	if more, omitted := len(s.ErrorCauses)-n, s.ErrorCausesOmitted; more > 0 || omitted > 0 {
+		var rest int64 = omitted
+		for _, cs := range s.ErrorCauses[min(n, len(s.ErrorCauses)):] {
+			rest += cs.Count
+		}
+		c.printf("    … %d more failures of other causes (the JSON report lists up to %d causes)\n", rest, stats.MaxCauses)
+	}
+}
+
+// thresholdLines lists each configured threshold (✅ met, ❌ missed and
+// critical, ⚠️ missed and not critical) and then the violations that are
+// not configured thresholds (no successful request, a POOR grade).
+func thresholdLines(s ScenarioResult) []string {
+	var lines []string
+	configured := map[string]bool{}
+	for _, t := range s.Thresholds {
+		configured[t.Name] = true
+		mark := "✅"
+		if !t.Passed {
+			mark = "❌"
+			if !s.Critical {
+				mark = "⚠️"
+			}
+		}
+		lines = append(lines, fmt.Sprintf("%s %s: %s", mark, t.Name, thresholdText(t)))
+	}
+	for _, v := range s.Violations {
+		if !configured[v.Threshold] {
+			lines = append(lines, fmt.Sprintf("%s %s", violationMark(v), ViolationText(v)))
+		}
+	}
+	return lines
 }
 
 // Summary prints the "Load Testing Summary" of a finalized report and the
@@ -187,13 +261,24 @@ func (c *Console) Summary(r *Report, reportPath string) error {
 	c.banner(" Load Testing Summary")
 	for _, s := range r.TestResults {
 		c.printf("%s%s\n", statusLabel(s.Status), s.Scenario)
-		if s.Status == stats.StatusError {
+		if !s.Ran() {
 			c.printf("      Error: %s\n\n", s.Error)
 			continue
 		}
 		c.printf("      Success rate: %s\n", percent(s.SuccessRate))
-		c.printf("      Avg latency: %s\n", millis(s.AvgLatencyMs))
-		c.printf("      Cache hit rate: %s\n\n", percent(s.CacheHitRate))
+		c.printf("      Avg latency: %s\n", Millis(s.AvgLatencyMs))
+		c.printf("      Cache hit rate: %s\n", percent(s.CacheHitRate))
+		if s.Aborted {
+			c.printf("      Aborted: %s\n", s.Error)
+		}
+		for _, v := range s.Violations {
+			c.printf("      %s %s\n", violationMark(v), ViolationText(v))
+		}
+		if len(s.ErrorCauses) > 0 {
+			cs := s.ErrorCauses[0]
+			c.printf("      Top error cause: %d× %s: %s\n", cs.Count, cs.Kind, cs.Cause)
+		}
+		c.printf("\n")
 	}
 	c.printf("%s\n", rule)
 	if r.Partial {
@@ -238,7 +323,7 @@ func NewConsoleReporter(r *Report, title, reportPath string) Reporter {
 			_ = c.HealthResult(h)
 		}
 		for _, s := range r.TestResults {
-			if s.Status != stats.StatusError {
+			if s.Ran() {
 				info := s.Info()
 				_ = c.ScenarioStart(info)
 				_ = c.ProgressDone(s.TotalRequests, info.Planned())
@@ -273,26 +358,96 @@ func gradeMark(g stats.Grade) string {
 	}
 }
 
-func passMark(ok bool) string {
-	if ok {
-		return "✅"
+// violationMark is ❌ for a violation that fails the suite, ⚠️ for one
+// that only warns.
+func violationMark(v stats.Violation) string {
+	if v.Critical {
+		return "❌"
 	}
-	return "❌"
+	return "⚠️"
 }
 
 // thresholdText shows a threshold's value against its limit, rates as
 // percentages and latencies (seconds in the report) as milliseconds.
 func thresholdText(t stats.ThresholdResult) string {
-	op, value, limit := "≤", "", ""
+	op, unit := "<=", stats.UnitSeconds
 	if strings.HasPrefix(t.Name, "min_") {
-		op = "≥"
+		op = ">="
 	}
 	if strings.HasSuffix(t.Name, "_rate") {
-		value, limit = percent(t.Value), percent(t.Limit)
-	} else {
-		value, limit = millis(t.Value*1000), millis(t.Limit*1000)
+		unit = stats.UnitRatio
 	}
-	return fmt.Sprintf("%s (limit %s %s)", value, op, limit)
+	return fmt.Sprintf("%s (limit %s %s)", FormatValue(t.Value, unit), comparisonSign(op), FormatValue(t.Limit, unit))
+}
+
+// ViolationText is one violation as people read it everywhere (console,
+// status and run pages): "max_p95_latency: 9.50ms (limit ≤ 5.00ms)",
+// "grade: avg 12340.00ms is POOR (limit < 10000.00ms)".
+func ViolationText(v stats.Violation) string {
+	value := FormatValue(v.Value, v.Unit)
+	switch v.Threshold {
+	case stats.ThresholdGrade:
+		value = "avg " + value + " is POOR"
+	case stats.ThresholdMinSuccessful:
+		value = "no successful request"
+	}
+	return fmt.Sprintf("%s: %s (limit %s %s)", v.Threshold, value, comparisonSign(v.Comparison), FormatValue(v.Limit, v.Unit))
+}
+
+// FormatValue formats a threshold figure by its unit: ratios as percent,
+// seconds as milliseconds, counts as integers.
+func FormatValue(v float64, unit string) string {
+	switch unit {
+	case stats.UnitRatio:
+		return percent(v)
+	case stats.UnitSeconds:
+		return Millis(v * 1000)
+	default:
+		return formatFloat(v)
+	}
+}
+
+func comparisonSign(op string) string {
+	switch op {
+	case ">=":
+		return "≥"
+	case "<=":
+		return "≤"
+	default:
+		return op
+	}
+}
+
+// bandText is a guide band as the console shows it: "System is stable ✅".
+func bandText(b stats.Band) string { return b.Label + " " + b.Mark }
+
+// latencyLine is "avg 98.00ms, P50 95.00ms, P95 120.00ms (3 responses)".
+func latencyLine(l LatencyFigures) string {
+	if l.Count == 0 {
+		return "no response"
+	}
+	return fmt.Sprintf("avg %s, P50 %s, P95 %s (%d responses)",
+		Millis(l.AvgLatencyMs), Millis(l.MedianLatencyMs), Millis(l.P95LatencyMs), l.Count)
+}
+
+// CodeList is "200=54, 404=6, no response=3": status codes ascending, then
+// the requests that got no response.
+func CodeList(codes map[string]int64) string {
+	keys := make([]string, 0, len(codes))
+	for k := range codes {
+		if k != CodeNoResponse {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys) // three-digit codes sort as numbers
+	parts := make([]string, 0, len(codes))
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s=%d", k, codes[k]))
+	}
+	if n, ok := codes[CodeNoResponse]; ok {
+		parts = append(parts, fmt.Sprintf("no response=%d", n))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // errorList is "timeout=10, http_5xx=2": the non-zero kinds in the stable
@@ -310,14 +465,10 @@ func errorList(errs map[string]int64) string {
 // percent formats a ratio as the guide does: "96.7%".
 func percent(ratio float64) string { return fmt.Sprintf("%.1f%%", ratio*100) }
 
-// millis formats milliseconds as the guide does ("1690ms"), keeping two
-// decimals below 10 ms so loopback latencies do not all read "0ms".
-func millis(v float64) string {
-	if v >= 10 || v == 0 {
-		return fmt.Sprintf("%.0fms", v)
-	}
-	return fmt.Sprintf("%.2fms", v)
-}
+// Millis formats milliseconds with the one precision every millisecond
+// figure of the console uses, two decimals ("1690.00ms", "0.42ms"):
+// loopback latencies stay readable and no figure reads "0ms" by rounding.
+func Millis(v float64) string { return fmt.Sprintf("%.2fms", v) }
 
 // formatFloat prints v with at most 6 decimals and no trailing zeros
 // ("0.72", "50").

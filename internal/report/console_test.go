@@ -156,20 +156,50 @@ func TestConsoleWriteErrors(t *testing.T) {
 }
 
 func TestMillis(t *testing.T) {
+	// One precision for every millisecond figure.
 	tests := []struct {
 		in   float64
 		want string
 	}{
-		{1690, "1690ms"},   // guide figure
-		{98, "98ms"},       // guide figure
-		{10, "10ms"},       // whole ms from 10 up
-		{9.996, "10.00ms"}, // below 10 keeps two decimals
-		{0.42, "0.42ms"},   // loopback latency
-		{0, "0ms"},         // nothing measured
+		{1690, "1690.00ms"}, // guide figure
+		{98, "98.00ms"},     // guide figure
+		{9.996, "10.00ms"},  // rounds like any other
+		{0.42, "0.42ms"},    // loopback latency
+		{0.004, "0.00ms"},   // below the precision
+		{0, "0.00ms"},       // nothing measured
+		{12.345, "12.35ms"}, // not 12ms beside a 9.50ms elsewhere
 	}
 	for _, tc := range tests {
-		if got := millis(tc.in); got != tc.want {
-			t.Errorf("millis(%v) = %q, want %q", tc.in, got, tc.want)
+		if got := Millis(tc.in); got != tc.want {
+			t.Errorf("Millis(%v) = %q, want %q", tc.in, got, tc.want)
 		}
+	}
+}
+
+func TestViolationText(t *testing.T) {
+	tests := []struct {
+		v    stats.Violation
+		want string
+	}{
+		{stats.Violation{Threshold: "max_p95_latency", Value: 0.0095, Limit: 0.005, Comparison: "<=", Unit: stats.UnitSeconds},
+			"max_p95_latency: 9.50ms (limit ≤ 5.00ms)"},
+		{stats.Violation{Threshold: "min_success_rate", Value: 0.75, Limit: 0.95, Comparison: ">=", Unit: stats.UnitRatio},
+			"min_success_rate: 75.0% (limit ≥ 95.0%)"},
+		{stats.Violation{Threshold: stats.ThresholdGrade, Value: 12.34, Limit: 10, Comparison: "<", Unit: stats.UnitSeconds},
+			"grade: avg 12340.00ms is POOR (limit < 10000.00ms)"},
+		{stats.Violation{Threshold: stats.ThresholdMinSuccessful, Value: 0, Limit: 1, Comparison: ">=", Unit: stats.UnitRequests},
+			"min_successful_requests: no successful request (limit ≥ 1)"},
+	}
+	for _, tc := range tests {
+		if got := ViolationText(tc.v); got != tc.want {
+			t.Errorf("ViolationText(%+v) = %q, want %q", tc.v, got, tc.want)
+		}
+	}
+}
+
+func TestCodeList(t *testing.T) {
+	got := CodeList(map[string]int64{"500": 4, "200": 54, CodeNoResponse: 3, "404": 6})
+	if want := "200=54, 404=6, 500=4, no response=3"; got != want {
+		t.Errorf("CodeList = %q, want %q", got, want)
 	}
 }

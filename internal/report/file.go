@@ -99,6 +99,8 @@ func syncDir(dir string) {
 // schema_version (checked first, so a foreign document gets that message
 // rather than a field error) and versions newer than SchemaVersion;
 // unknown fields are ignored (they may be additions of a later release).
+// Older versions are read as they are: fields they lack stay zero (lists
+// and maps empty).
 func Decode(rd io.Reader) (*Report, error) {
 	b, err := io.ReadAll(rd)
 	if err != nil {
@@ -119,6 +121,9 @@ func Decode(rd io.Reader) (*Report, error) {
 	var r Report
 	if err := json.Unmarshal(b, &r); err != nil {
 		return nil, fmt.Errorf("decode report: %w", err)
+	}
+	for i := range r.TestResults {
+		r.TestResults[i].fillEmpty()
 	}
 	return &r, nil
 }

@@ -160,7 +160,7 @@ func TestReadFileErrors(t *testing.T) {
 		// JSON without a schema version (e.g. the Python script's report)
 		{"no version", write("old.json", `{"timestamp":"2025-11-13T11:45:00","test_results":[]}`), "no schema_version"},
 		// written by a newer release with an incompatible schema
-		{"newer version", write("new.json", `{"schema_version":2}`), "newer than the supported 1"},
+		{"newer version", write("new.json", `{"schema_version":3}`), "newer than the supported 2"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -174,9 +174,83 @@ func TestReadFileErrors(t *testing.T) {
 		})
 	}
 	// Unknown fields of a later minor addition are ignored.
-	p := write("future.json", `{"schema_version":1,"suite":"s","some_new_field":true}`)
+	p := write("future.json", `{"schema_version":2,"suite":"s","some_new_field":true}`)
 	if r, err := ReadFile(p); err != nil || r.Suite != "s" {
 		t.Errorf("ReadFile with an unknown field = %+v, %v", r, err)
+	}
+	// A version 1 report (kept in the history from before the upgrade)
+	// still reads, with the version 2 lists and maps empty, not null.
+	p = write("v1.json", `{"schema_version":1,"suite":"s","test_results":[{"scenario":"a","errors":{"timeout":1}}]}`)
+	r, err := ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sr := r.TestResults[0]
+	if sr.Violations == nil || sr.StatusCodes == nil || sr.ErrorCauses == nil || sr.Thresholds == nil || sr.Errors["timeout"] != 1 {
+		t.Errorf("v1 scenario = %+v", sr)
+	}
+}
+
+func TestJSONWhyFields(t *testing.T) {
+	// The reasons of a verdict as a CI script reads them: violations with
+	// value and limit, status codes, causes with counts and an example,
+	// and the hit/miss split.
+	var buf bytes.Buffer
+	if err := WriteJSON(&buf, failedReport()); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		SchemaVersion int `json:"schema_version"`
+		TestResults   []struct {
+			Violations []struct {
+				Threshold  string  `json:"threshold"`
+				Value      float64 `json:"value"`
+				Limit      float64 `json:"limit"`
+				Comparison string  `json:"comparison"`
+				Unit       string  `json:"unit"`
+				Critical   *bool   `json:"critical"`
+			} `json:"violations"`
+			StatusCodes map[string]int64 `json:"status_codes"`
+			ErrorCauses []struct {
+				Kind, Cause, Example string
+				Count                int64
+			} `json:"error_causes"`
+			ErrorCausesOmitted int64 `json:"error_causes_omitted"`
+			CacheLatency       struct {
+				Hit, Miss struct {
+					Count        int64   `json:"count"`
+					AvgLatencyMs float64 `json:"avg_latency_ms"`
+					P95LatencyMs float64 `json:"p95_latency_ms"`
+				}
+				Speedup float64 `json:"speedup"`
+			} `json:"cache_latency"`
+		} `json:"test_results"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.SchemaVersion != 2 {
+		t.Errorf("schema_version = %d, want 2", doc.SchemaVersion)
+	}
+	c := doc.TestResults[0]
+	if len(c.Violations) != 2 || c.Violations[1].Threshold != "max_p95_latency" || c.Violations[1].Value != 0.0095 ||
+		c.Violations[1].Limit != 0.005 || c.Violations[1].Comparison != "<=" || c.Violations[1].Unit != "seconds" ||
+		c.Violations[1].Critical == nil || !*c.Violations[1].Critical {
+		t.Errorf("violations = %+v", c.Violations)
+	}
+	if c.StatusCodes["404"] != 4 || c.StatusCodes["500"] != 3 || c.StatusCodes["error"] != 3 || c.StatusCodes["200"] != 30 {
+		t.Errorf("status_codes = %v", c.StatusCodes)
+	}
+	if len(c.ErrorCauses) != 3 || c.ErrorCauses[0].Cause != "404 GET /chat/unknown" || c.ErrorCauses[0].Count != 4 ||
+		c.ErrorCauses[0].Kind != "http_4xx" || c.ErrorCauses[0].Example == "" || c.ErrorCausesOmitted != 2 {
+		t.Errorf("error_causes = %+v (omitted %d)", c.ErrorCauses, c.ErrorCausesOmitted)
+	}
+	if cl := c.CacheLatency; cl.Hit.Count != 6 || cl.Miss.AvgLatencyMs != 5.1 || cl.Speedup != 8.5 {
+		t.Errorf("cache_latency = %+v", cl)
+	}
+	// A scenario that could not run still has the fields, empty.
+	if e := doc.TestResults[2]; e.Violations == nil || e.StatusCodes == nil || e.ErrorCauses == nil {
+		t.Errorf("error scenario lacks empty fields: %+v", e)
 	}
 }
 
@@ -191,7 +265,7 @@ func TestJSONFieldNames(t *testing.T) {
 	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
 		t.Fatal(err)
 	}
-	if doc["timestamp"] != "2025-11-13T11:45:00Z" || doc["schema_version"] != 1.0 {
+	if doc["timestamp"] != "2025-11-13T11:45:00Z" || doc["schema_version"] != 2.0 {
 		t.Errorf("timestamp/schema_version = %v/%v", doc["timestamp"], doc["schema_version"])
 	}
 	first := doc["test_results"].([]any)[0].(map[string]any)

@@ -12,10 +12,10 @@ import (
 	"github.com/loadcron/loadcron/internal/stats"
 )
 
-// SchemaVersion is the version of the JSON schema this package writes. It
-// changes only when a field is removed or changes meaning; new fields may
-// appear within a version.
-const SchemaVersion = 1
+// SchemaVersion is the version of the JSON schema this package writes
+// (README.md lists what each version changed). Decode reads this version
+// and older ones.
+const SchemaVersion = 2
 
 // Report is the report of one suite run. Build it with New, add health
 // checks and scenarios as they finish (AddHealthCheck, Add), then call
@@ -140,6 +140,9 @@ func (r *Report) Finalize() {
 	}
 	if r.TestResults == nil {
 		r.TestResults = []ScenarioResult{}
+	}
+	for i := range r.TestResults {
+		r.TestResults[i].fillEmpty()
 	}
 
 	var (

@@ -75,6 +75,19 @@ func guideReport() *Report {
 	scenarios[3].summary.Errors[result.KindTimeout] = 2
 	scenarios[4].summary.Errors[result.KindTimeout] = 10
 	scenarios[4].summary.Errors[result.KindHTTP5xx] = 2
+	// The baseline's five latencies: hits 98, 1153, 1200 ms; misses 2999,
+	// 3000 ms (average 1690 ms as in the guide).
+	b := &scenarios[0].summary
+	b.Hit = stats.LatencySplit{Count: 3, Avg: msd(817), P50: msd(1153), P95: msd(1200), Min: msd(98), Max: msd(1200)}
+	b.Miss = stats.LatencySplit{Count: 2, Avg: msd(2999.5), P50: msd(2999), P95: msd(3000), Min: msd(2999), Max: msd(3000)}
+	b.CacheSpeedup = 2999.5 / 817
+	b.StatusCodes = []stats.CodeCount{{Code: 200, Count: 5}}
+	st := &scenarios[4].summary
+	st.StatusCodes = []stats.CodeCount{{Code: 0, Count: 10}, {Code: 200, Count: 88}, {Code: 503, Count: 2}}
+	st.Causes = []stats.Cause{
+		{Kind: "timeout", Cause: "context deadline exceeded", Count: 10, Example: "context deadline exceeded — POST /chat"},
+		{Kind: "http_5xx", Cause: "503 POST /chat", Count: 2, Example: `503 POST /chat: {"detail":"overloaded"}`},
+	}
 
 	r := New("Chat API", "20251113T114000-1a2b3c", time.Date(2025, 11, 13, 11, 40, 0, 0, time.UTC))
 	r.Trigger = "manual"
@@ -97,13 +110,27 @@ func failedReport() *Report {
 	r.AddHealthCheck(HealthCheck{Target: "chat", URL: "http://127.0.0.1:8003/health", Healthy: true, StatusCode: 200, DurationSeconds: 0.002})
 	r.AddHealthCheck(HealthCheck{Target: "search", URL: "http://127.0.0.1:8004/health", StatusCode: 503, DurationSeconds: 0.003})
 
+	// A target that answers 404 to some requests and 500 to others, and
+	// whose port sometimes refuses: codes, causes and violations.
 	slow := stats.Summary{
 		Total: 40, Successful: 30, Failed: 10, CacheHits: 6, CacheMisses: 24,
 		Elapsed: 4 * time.Second, Avg: msd(4.5), Median: msd(3.25), P95: msd(9.5), P99: msd(12), Min: msd(0.42), Max: msd(12),
 		SuccessRate: 0.75, ErrorRate: 0.25, CacheHitRate: 0.2, Throughput: 10,
+		Hit:          stats.LatencySplit{Count: 6, Avg: msd(0.6), P50: msd(0.55), P95: msd(0.9), Min: msd(0.42), Max: msd(0.9)},
+		Miss:         stats.LatencySplit{Count: 24, Avg: msd(5.1), P50: msd(4.8), P95: msd(9.5), Min: msd(2), Max: msd(12)},
+		CacheSpeedup: 8.5,
+		StatusCodes:  []stats.CodeCount{{Code: 0, Count: 3}, {Code: 200, Count: 30}, {Code: 404, Count: 4}, {Code: 500, Count: 3}},
+		Causes: []stats.Cause{
+			{Kind: "http_4xx", Cause: "404 GET /chat/unknown", Count: 4, Example: `404 GET /chat/unknown: {"detail":"Not Found"}`},
+			{Kind: "http_5xx", Cause: "500 POST /chat", Count: 2, Example: "500 POST /chat: internal error"},
+			{Kind: "connection", Cause: "dial tcp 127.0.0.1:8005: connect: connection refused", Count: 2,
+				Example: "dial tcp 127.0.0.1:8005: connect: connection refused — POST /chat"},
+		},
+		CausesOmitted: 2,
 	}
-	slow.Errors[result.KindHTTP5xx] = 7
-	slow.Errors[result.KindCheck] = 3
+	slow.Errors[result.KindHTTP4xx] = 4
+	slow.Errors[result.KindHTTP5xx] = 3
+	slow.Errors[result.KindConnection] = 3
 	th := config.Thresholds{MinSuccessRate: ptr(0.95), MaxP95Latency: ptr(5 * time.Millisecond), MinCacheHitRate: ptr(0.1)}
 	info := ScenarioInfo{Name: "Checkout", Target: "chat", Critical: true, Users: 4, RequestsPerUser: 10}
 	r.Add(ScenarioFromSummary(info, slow, stats.Evaluate(slow, th, config.Grades{}, true)))

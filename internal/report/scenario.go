@@ -1,6 +1,7 @@
 package report
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/loadcron/loadcron/internal/config"
@@ -132,6 +133,21 @@ type ScenarioResult struct {
 	LatenessP99Ms float64 `json:"lateness_p99_ms,omitempty"`
 	// Thresholds lists each configured threshold, in check order.
 	Thresholds []stats.ThresholdResult `json:"thresholds"`
+	// Violations says why the status is not passed: each missed threshold
+	// (and pseudo-threshold) with value, limit, comparison and whether it
+	// fails the suite. Empty when passed.
+	Violations []stats.Violation `json:"violations"`
+	// StatusCodes counts completed requests by HTTP status ("200": 54);
+	// "error" counts requests that got no response.
+	StatusCodes map[string]int64 `json:"status_codes"`
+	// ErrorCauses are the distinct causes of the failures, most frequent
+	// first, at most stats.MaxCauses; ErrorCausesOmitted counts failures
+	// whose cause is not listed.
+	ErrorCauses        []stats.Cause `json:"error_causes"`
+	ErrorCausesOmitted int64         `json:"error_causes_omitted"`
+	// CacheLatency splits the latency of successful responses by cache
+	// signal.
+	CacheLatency CacheLatency `json:"cache_latency"`
 
 	EstimatedCost    float64 `json:"estimated_cost"`
 	EstimatedSavings float64 `json:"estimated_savings"`
@@ -150,6 +166,33 @@ type ScenarioResult struct {
 	// aborted; empty otherwise.
 	Error string `json:"error,omitempty"`
 }
+
+// CacheLatency is the guide's cache story: latency of cache hits against
+// misses (successful responses only) and the speed-up.
+type CacheLatency struct {
+	Hit  LatencyFigures `json:"hit"`
+	Miss LatencyFigures `json:"miss"`
+	// Speedup is miss avg ÷ hit avg (the guide's "5x improvement"); 0
+	// when either side had no response.
+	Speedup float64 `json:"speedup"`
+}
+
+// LatencyFigures are the latency figures of one class of responses, in
+// milliseconds (3 decimals), from the class's own histogram.
+type LatencyFigures struct {
+	Count           int64   `json:"count"`
+	AvgLatencyMs    float64 `json:"avg_latency_ms"`
+	MedianLatencyMs float64 `json:"median_latency_ms"`
+	P95LatencyMs    float64 `json:"p95_latency_ms"`
+}
+
+func latencyFigures(l stats.LatencySplit) LatencyFigures {
+	return LatencyFigures{Count: l.Count, AvgLatencyMs: ms(l.Avg), MedianLatencyMs: ms(l.P50), P95LatencyMs: ms(l.P95)}
+}
+
+// CodeNoResponse is the status_codes key of requests that got no response
+// (the code label of loadcron_requests_total uses the same word).
+const CodeNoResponse = "error"
 
 // ScenarioFromSummary is the report entry of a scenario that ran, from its
 // Summary and Verdict. Callers set Aborted and Error when the scenario was
@@ -188,6 +231,19 @@ func ScenarioFromSummary(info ScenarioInfo, s stats.Summary, v stats.Verdict) Sc
 	}
 	sr.Streaming = streamingFrom(s.Stream)
 	sr.SlowestRequests = slowestFrom(s.Slowest)
+	sr.Violations = append(sr.Violations, v.Violations...)
+	for _, c := range s.StatusCodes {
+		key := CodeNoResponse
+		if c.Code != 0 {
+			key = strconv.Itoa(c.Code)
+		}
+		sr.StatusCodes[key] = c.Count
+	}
+	sr.ErrorCauses = append(sr.ErrorCauses, s.Causes...)
+	sr.ErrorCausesOmitted = s.CausesOmitted
+	sr.CacheLatency = CacheLatency{
+		Hit: latencyFigures(s.Hit), Miss: latencyFigures(s.Miss), Speedup: round(s.CacheSpeedup, 3),
+	}
 	return sr
 }
 
@@ -198,6 +254,12 @@ func ScenarioFromError(info ScenarioInfo, reason string) ScenarioResult {
 	sr.Status = stats.StatusError
 	sr.Error = reason
 	return sr
+}
+
+// Ran reports whether the scenario sent load (its figures mean
+// something): not an error before the first request.
+func (s ScenarioResult) Ran() bool {
+	return s.Status != stats.StatusError || s.TotalRequests > 0 || s.Aborted
 }
 
 // Info recovers the scenario's description from its report entry.
@@ -228,6 +290,9 @@ func newScenario(info ScenarioInfo) ScenarioResult {
 		Stages:          stagesInfo(info.Stages),
 		Errors:          make(map[string]int64, result.NumKinds-1),
 		Thresholds:      []stats.ThresholdResult{},
+		Violations:      []stats.Violation{},
+		StatusCodes:     map[string]int64{},
+		ErrorCauses:     []stats.Cause{},
 	}
 	if info.Open() {
 		sr.Model = ModelOpen
@@ -243,4 +308,25 @@ func newScenario(info ScenarioInfo) ScenarioResult {
 // ms converts d to milliseconds rounded to 3 decimals (whole microseconds).
 func ms(d time.Duration) float64 {
 	return round(float64(d)/float64(time.Millisecond), 3)
+}
+
+// fillEmpty gives the list and map fields their empty values where a
+// decoded report lacks them (written by schema version 1), so every
+// reader sees [] and {} rather than null.
+func (s *ScenarioResult) fillEmpty() {
+	if s.Errors == nil {
+		s.Errors = map[string]int64{}
+	}
+	if s.Thresholds == nil {
+		s.Thresholds = []stats.ThresholdResult{}
+	}
+	if s.Violations == nil {
+		s.Violations = []stats.Violation{}
+	}
+	if s.StatusCodes == nil {
+		s.StatusCodes = map[string]int64{}
+	}
+	if s.ErrorCauses == nil {
+		s.ErrorCauses = []stats.Cause{}
+	}
 }

@@ -69,8 +69,8 @@ func (c *Console) streaming(s *Streaming) {
 	c.printf("\nStreaming:\n")
 	c.printf("  Streams: %d (%d ended properly)\n", s.Streams, s.Ended)
 	c.printf("  Events: %d (%.1f events/s)\n", s.Events, s.EventsPerSecond)
-	c.printf("  First event: P50 %s, P95 %s, P99 %s\n", millis(s.FirstEvent.P50), millis(s.FirstEvent.P95), millis(s.FirstEvent.P99))
-	c.printf("  Event gap: P50 %s, P95 %s, P99 %s\n", millis(s.EventGap.P50), millis(s.EventGap.P95), millis(s.EventGap.P99))
+	c.printf("  First event: P50 %s, P95 %s, P99 %s\n", Millis(s.FirstEvent.P50), Millis(s.FirstEvent.P95), Millis(s.FirstEvent.P99))
+	c.printf("  Event gap: P50 %s, P95 %s, P99 %s\n", Millis(s.EventGap.P50), Millis(s.EventGap.P95), Millis(s.EventGap.P99))
 }
 
 // SlowRequest is one entry of slowest_requests: one of the scenario's
@@ -124,6 +124,6 @@ func (c *Console) slowest(list []SlowRequest) {
 		if s.TraceID != "" {
 			trace = "  trace " + s.TraceID
 		}
-		c.printf("    %s  %s%s\n", millis(s.LatencyMs), outcome, trace)
+		c.printf("    %s  %s%s\n", Millis(s.LatencyMs), outcome, trace)
 	}
 }

@@ -29,10 +29,10 @@ func TestStreamingInReport(t *testing.T) {
 Streaming:
   Streams: 10 (9 ended properly)
   Events: 210 (19.9 events/s)
-  First event: P50 350ms, P95 1200ms, P99 1250ms
-  Event gap: P50 48ms, P95 80ms, P99 95ms
+  First event: P50 350.00ms, P95 1200.00ms, P99 1250.00ms
+  Event gap: P50 48.00ms, P95 80.50ms, P99 95.00ms
 `
-	if !strings.Contains(out.String(), "  Max: 0ms\n"+want) {
+	if !strings.Contains(out.String(), "  Max: 0.00ms\n"+want) {
 		t.Errorf("console lacks the Streaming block after Latency Metrics:\n%s", out.String())
 	}
 
@@ -76,9 +76,9 @@ func TestSlowestInReport(t *testing.T) {
 	}
 	want := `
   Slowest requests:
-    3012ms  200  trace 4bf92f3577b34da6a3ce929d0e0e4736
-    2500ms  no response timeout
-    1500ms  503 http_5xx  trace 4bf92f3577b34da6a3ce929d0e0e4736
+    3012.00ms  200  trace 4bf92f3577b34da6a3ce929d0e0e4736
+    2500.00ms  no response timeout
+    1500.00ms  503 http_5xx  trace 4bf92f3577b34da6a3ce929d0e0e4736
 `
 	if !strings.Contains(out.String(), want) {
 		t.Errorf("console lacks the three slowest:\n%s", out.String())

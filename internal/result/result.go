@@ -113,6 +113,63 @@ type Result struct {
 	// holds its figures (stream.go).
 	Streamed bool
 	Stream   Stream
+
+	// The fields below say why a request failed. The engine sets them only
+	// when Kind is not KindNone, so a successful request carries (and
+	// costs) nothing here. Like the Result itself they are only valid
+	// during Record: Body points into the engine's reused buffer.
+
+	// Err is the transport or body-read error behind a timeout,
+	// connection, dns, tls, canceled or body failure (unwrapped from
+	// *url.Error, so it carries no URL), or the template error of a
+	// request that could not be built.
+	Err error
+	// Method and Path are the failed request's method and URL path
+	// (never the query).
+	Method, Path string
+	// Check is the response check that failed (KindCheck), and Expect
+	// what it expected: the accepted statuses ("[200]", "2xx"), the JSON
+	// field path, or the substring. Expect is built once per scenario.
+	Check  Check
+	Expect string
+	// Body is the start of the response body (at most BodyExampleBytes)
+	// of an HTTP error or a failed check.
+	Body []byte
+	// BodyLimit is the target's max_body_bytes, set on KindBody failures.
+	BodyLimit int64
+}
+
+// BodyExampleBytes bounds Result.Body: causes show at most this much of a
+// failed response's body.
+const BodyExampleBytes = 256
+
+// Check names a response check (or the request build) that failed.
+type Check uint8
+
+// Checks. CheckNone on anything but a KindCheck failure.
+const (
+	CheckNone         Check = iota
+	CheckStatus             // the status is not one of checks.status
+	CheckJSONField          // checks.json_field is missing or null
+	CheckBodyContains       // checks.body_contains was not found
+	CheckTemplate           // the request template could not be executed
+)
+
+// String returns the check's config key ("status", "json_field",
+// "body_contains") or "request_template".
+func (c Check) String() string {
+	switch c {
+	case CheckStatus:
+		return "status"
+	case CheckJSONField:
+		return "json_field"
+	case CheckBodyContains:
+		return "body_contains"
+	case CheckTemplate:
+		return "request_template"
+	default:
+		return "none"
+	}
 }
 
 // OK reports whether the request succeeded.

@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"math"
 	"sync"
 	"time"
 
@@ -165,7 +166,13 @@ func (r *Runner) runScenario(ctx context.Context, suite *config.Suite, sc *confi
 	if sc.IsOpen() {
 		workers = sc.MaxInFlight
 	}
-	col := stats.NewCollector(workers)
+	col := stats.NewCollector(workers,
+		stats.WithSecrets(secretValues(target, sc)...),
+		// Once per new cause per scenario run, so the log says why
+		// requests fail without a line per request.
+		stats.OnNewCause(func(c stats.Cause) {
+			log.Warn("new error cause", "kind", c.Kind, "cause", c.Cause, "example", c.Example)
+		}))
 	sm := r.scenarioMetrics(suite, sc)
 	progress := &loadgen.Progress{}
 	hooks := loadgen.Hooks{Progress: progress}
@@ -229,10 +236,54 @@ func (r *Runner) runScenario(ctx context.Context, suite *config.Suite, sc *confi
 	if sm != nil {
 		sm.SetRun(sum, v, time.Now())
 	}
-	log.Info("scenario finished", "status", v.Status, "grade", v.Grade, "requests", sum.Total,
-		"success_rate", sum.SuccessRate, "p95", sum.P95, "cache_hit_rate", sum.CacheHitRate,
-		"dropped", sum.Dropped)
+	for _, viol := range v.Violations {
+		log.Warn("threshold violated", violationAttrs(viol)...)
+	}
+	level := slog.LevelInfo
+	if v.Status != stats.StatusPassed {
+		level = slog.LevelWarn
+	}
+	log.Log(ctx, level, "scenario finished", "status", v.Status, "grade", v.Grade, "violations", len(v.Violations),
+		"requests", sum.Total, "failed", sum.Failed, "success_rate", sum.SuccessRate,
+		"avg_ms", millis(sum.Avg), "p95_ms", millis(sum.P95), "cache_hit_rate", sum.CacheHitRate,
+		"throughput_rps", sum.Throughput, "dropped", sum.Dropped)
 	return sr
+}
+
+// violationAttrs are the log attributes of a violation: threshold, value,
+// limit (latencies in milliseconds, keys value_ms and limit_ms), the
+// condition that failed and whether it fails the suite.
+func violationAttrs(v stats.Violation) []any {
+	value, limit, suffix := v.Value, v.Limit, ""
+	if v.Unit == stats.UnitSeconds {
+		value, limit, suffix = v.Value*1000, v.Limit*1000, "_ms"
+	}
+	return []any{
+		"threshold", v.Threshold, "value" + suffix, round3(value), "limit" + suffix, round3(limit),
+		"comparison", v.Comparison, "critical", v.Critical,
+	}
+}
+
+// millis is d in milliseconds with 3 decimals, for log attributes named
+// *_ms.
+func millis(d time.Duration) float64 { return round3(float64(d) / float64(time.Millisecond)) }
+
+func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
+
+// secretValues are the values a failure's cause must never show: every
+// target header value (all are secrets, see config.Redacted) and the
+// static values of the scenario's secret-named request headers.
+func secretValues(t *config.Target, sc *config.Scenario) []string {
+	var out []string
+	for _, v := range t.Headers {
+		out = append(out, v)
+	}
+	for name, v := range sc.Request.Headers {
+		if config.IsSecret(name) {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // showProgress redraws the console's live progress line until stopped.

@@ -3,6 +3,7 @@ package stats
 import (
 	"math"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -13,7 +14,8 @@ import (
 )
 
 // Histogram geometry: latency in microseconds from 1 µs to 1 h with 3
-// significant digits (relative error ≤ 0.1 %), about 190 KB per histogram.
+// significant digits (relative error ≤ 0.1 %), about 190 KB per histogram
+// (three per shard, three for merging).
 const (
 	histLowest  = 1
 	histHighest = int64(time.Hour / time.Microsecond)
@@ -29,27 +31,53 @@ const shardsPerProc = 4
 // goroutines at once, into an exact Summary.
 //
 // It keeps a fixed pool of shards (4 × GOMAXPROCS, at least 1, at most the
-// number of workers); each shard is a mutex, an HDR histogram and exact
-// counters. Workers are spread over the shards by index, so no lock is
-// shared by all users and memory does not grow with the number of users.
-// Recording is O(1) and does not allocate.
+// number of workers); each shard is a mutex, three HDR histograms (cache
+// hits, cache misses, everything else: each request goes into exactly one)
+// and exact counters. Workers are spread over the shards by index, so no
+// lock is shared by all users and memory does not grow with the number of
+// users (about 600 KB per shard). Recording a success is O(1) and does not
+// allocate; a failure also builds its cause's text (bounded work, a few
+// small allocations).
 type Collector struct {
 	shards  []*shard
 	dropped atomic.Int64
 
-	// mergeMu guards merged, the scratch histogram Summary merges into, so
+	secrets    *strings.Replacer
+	onNewCause func(Cause)
+	seenMu     sync.Mutex
+	seen       map[causeKey]struct{}
+
+	// mergeMu guards the scratch histograms Summary merges into, so
 	// concurrent Summary calls (a live view) do not allocate 190 KB each.
-	mergeMu sync.Mutex
-	merged  *hdrhistogram.Histogram
-	late    *hdrhistogram.Histogram
+	mergeMu                       sync.Mutex
+	merged, mergedHit, mergedMiss *hdrhistogram.Histogram
+	late                          *hdrhistogram.Histogram
 	// mergedStream is the scratch of mergeStreams (stream.go), made on
 	// first use.
 	mergedStream *streamShard
 }
 
+// Option configures a Collector.
+type Option func(*Collector)
+
+// WithSecrets lists values that must never appear in a cause or example
+// (the target's header values, secret request headers): each is replaced
+// with <redacted>.
+func WithSecrets(values ...string) Option {
+	return func(c *Collector) { c.secrets = newSecretReplacer(values) }
+}
+
+// OnNewCause sets a hook called the first time the collector meets each
+// error cause (at most MaxCauses times per collector), from the recording
+// goroutine and outside every lock: the runner logs new causes with it.
+// fn must be safe for concurrent use.
+func OnNewCause(fn func(Cause)) Option {
+	return func(c *Collector) { c.onNewCause = fn }
+}
+
 // NewCollector returns a Collector for a run with the given number of
 // workers (virtual users, or open-model workers). workers < 1 counts as 1.
-func NewCollector(workers int) *Collector {
+func NewCollector(workers int, opts ...Option) *Collector {
 	n := shardsPerProc * runtime.GOMAXPROCS(0)
 	if workers < n {
 		n = workers
@@ -58,11 +86,21 @@ func NewCollector(workers int) *Collector {
 		n = 1
 	}
 	c := &Collector{
-		shards: make([]*shard, n),
-		merged: newHistogram(),
+		shards:     make([]*shard, n),
+		merged:     newHistogram(),
+		mergedHit:  newHistogram(),
+		mergedMiss: newHistogram(),
+		seen:       make(map[causeKey]struct{}),
+	}
+	for _, o := range opts {
+		o(c)
 	}
 	for i := range c.shards {
-		c.shards[i] = &shard{hist: newHistogram(), minNs: math.MaxInt64}
+		sh := &shard{c: c}
+		for k := range sh.classes {
+			sh.classes[k] = latencyClass{hist: newHistogram(), minNs: math.MaxInt64}
+		}
+		c.shards[i] = sh
 	}
 	return c
 }
@@ -96,16 +134,36 @@ func (c *Collector) Recorder(worker int) result.Recorder {
 // because the in-flight cap was reached. Safe for concurrent use.
 func (c *Collector) AddDropped(n int64) { c.dropped.Add(n) }
 
-// shard is one lock, one histogram and the exact counters of the workers
+// Latency classes of a shard: successful cache hits, successful cache
+// misses, and the rest (failures, successes without a cache signal).
+const (
+	classHit = iota
+	classMiss
+	classOther
+	numClasses
+)
+
+// latencyClass is the histogram and exact figures of one latency class.
+type latencyClass struct {
+	hist         *hdrhistogram.Histogram
+	n, sumNs     int64
+	minNs, maxNs int64
+}
+
+// maxCode bounds the status codes counted one by one (net/http accepts
+// three-digit codes only); code 0 is "no response".
+const maxCode = 1000
+
+// shard is one lock, the histograms and the exact counters of the workers
 // mapped to it.
 type shard struct {
-	mu   sync.Mutex
-	hist *hdrhistogram.Histogram
+	c  *Collector
+	mu sync.Mutex
 
+	classes                   [numClasses]latencyClass
 	total, successful, failed int64
 	errors                    [result.NumKinds]int64
-	hits, misses              int64
-	sumNs, minNs, maxNs       int64
+	codes                     [maxCode]int64
 	maxLatenessNs             int64
 	// late holds the pacer lateness of open-model requests, made on the
 	// first one (closed-model runs never need it).
@@ -115,6 +173,9 @@ type shard struct {
 	stream *streamShard
 	// slow keeps the shard's slowest requests (slowest.go).
 	slow slowest
+
+	causes        []causeEntry
+	causesOmitted int64
 
 	// Pad so that shards allocated next to each other do not share a cache
 	// line between their hot counters.
@@ -133,32 +194,41 @@ func (s *shard) Record(r *result.Result) {
 	if us > histHighest {
 		us = histHighest
 	}
-
-	s.mu.Lock()
-	_ = s.hist.RecordValue(us)
-	s.total++
-	if r.Kind == result.KindNone {
-		s.successful++
-		// Cache hits and misses count successful responses only, so the hit
-		// rate is "share of good answers served from cache".
+	ok := r.Kind == result.KindNone
+	// Cache hits and misses count successful responses only, so the hit
+	// rate is "share of good answers served from cache".
+	class := classOther
+	if ok {
 		switch r.Cache {
 		case result.CacheHit:
-			s.hits++
+			class = classHit
 		case result.CacheMiss:
-			s.misses++
+			class = classMiss
 		}
+	}
+
+	s.mu.Lock()
+	lc := &s.classes[class]
+	_ = lc.hist.RecordValue(us)
+	lc.n++
+	lc.sumNs += ns
+	if ns < lc.minNs {
+		lc.minNs = ns
+	}
+	if ns > lc.maxNs {
+		lc.maxNs = ns
+	}
+	s.total++
+	if ok {
+		s.successful++
 	} else {
 		s.failed++
 		if int(r.Kind) < result.NumKinds {
 			s.errors[r.Kind]++
 		}
 	}
-	s.sumNs += ns
-	if ns < s.minNs {
-		s.minNs = ns
-	}
-	if ns > s.maxNs {
-		s.maxNs = ns
+	if uint(r.Code) < maxCode {
+		s.codes[r.Code]++
 	}
 	if l := int64(r.Lateness); l > 0 {
 		s.maxLatenessNs = max(s.maxLatenessNs, l)
@@ -175,6 +245,10 @@ func (s *shard) Record(r *result.Result) {
 		s.stream.record(r)
 	}
 	s.mu.Unlock()
+
+	if !ok {
+		s.recordCause(s.c, r)
+	}
 }
 
 // Summary merges the shards into an exact account of the run so far.
@@ -198,43 +272,63 @@ func (s *shard) Record(r *result.Result) {
 //     max(1, int(q × Total + 0.5)) of the sorted latencies (q as a
 //     fraction). The result is clamped to [Min, Max]; so it is within
 //     0.1 % + 1 µs of that order statistic. Median is P50.
-//   - MaxLateness is exact; LatenessP50 and LatenessP99 come from a
-//     histogram of whole microseconds with 2 significant digits (1 %),
-//     never above MaxLateness. All three are zero in the closed model.
 //   - SuccessRate and ErrorRate are over Total, CacheHitRate over
 //     Successful, Throughput is Total / elapsed in seconds; each is 0 when
 //     its denominator is 0.
 //   - EstimatedCost is (Successful − CacheHits) × costPerUncached and
 //     EstimatedSavings is CacheHits × costPerUncached.
+//   - MaxLateness is exact; LatenessP50 and LatenessP99 come from a
+//     histogram of whole microseconds with 2 significant digits (1 %),
+//     never above MaxLateness. All three are zero in the closed model.
+//   - Hit and Miss are the same figures over the successful responses of
+//     each cache class only, from histograms that hold exactly that class;
+//     CacheSpeedup is Miss.Avg / Hit.Avg.
+//   - StatusCodes are exact; Causes are exact counts as long as no shard
+//     met more than 32 distinct causes (failures beyond that are
+//     CausesOmitted, as are those of causes past the MaxCauses most
+//     frequent).
 func (c *Collector) Summary(elapsed time.Duration, costPerUncached float64) Summary {
 	c.mergeMu.Lock()
 	defer c.mergeMu.Unlock()
 	c.merged.Reset()
+	c.mergedHit.Reset()
+	c.mergedMiss.Reset()
 	if c.late != nil {
 		c.late.Reset()
 	}
 
 	var (
 		s           Summary
-		sumNs       int64
-		minNs       int64 = math.MaxInt64
-		maxNs       int64
+		classes     [numClasses]latencyClass
 		maxLateness int64
+		codes       [maxCode]int64
+		causes      map[causeKey]*causeEntry
+		omitted     int64
 	)
+	for k := range classes {
+		classes[k].minNs = math.MaxInt64
+	}
 	for _, sh := range c.shards {
 		sh.mu.Lock()
-		c.merged.Merge(sh.hist)
+		for k := range sh.classes {
+			from, to := &sh.classes[k], &classes[k]
+			c.merged.Merge(from.hist)
+			to.n += from.n
+			to.sumNs += from.sumNs
+			to.minNs = min(to.minNs, from.minNs)
+			to.maxNs = max(to.maxNs, from.maxNs)
+		}
+		c.mergedHit.Merge(sh.classes[classHit].hist)
+		c.mergedMiss.Merge(sh.classes[classMiss].hist)
 		s.Total += sh.total
 		s.Successful += sh.successful
 		s.Failed += sh.failed
 		for k, n := range sh.errors {
 			s.Errors[k] += n
 		}
-		s.CacheHits += sh.hits
-		s.CacheMisses += sh.misses
-		sumNs += sh.sumNs
-		minNs = min(minNs, sh.minNs)
-		maxNs = max(maxNs, sh.maxNs)
+		for code, n := range sh.codes {
+			codes[code] += n
+		}
 		maxLateness = max(maxLateness, sh.maxLatenessNs)
 		if sh.late != nil {
 			if c.late == nil {
@@ -242,8 +336,22 @@ func (c *Collector) Summary(elapsed time.Duration, costPerUncached float64) Summ
 			}
 			c.late.Merge(sh.late)
 		}
+		for _, e := range sh.causes {
+			if causes == nil {
+				causes = make(map[causeKey]*causeEntry)
+			}
+			if m, ok := causes[e.causeKey]; ok {
+				m.count += e.count
+			} else {
+				cp := e
+				causes[e.causeKey] = &cp
+			}
+		}
+		omitted += sh.causesOmitted
 		sh.mu.Unlock()
 	}
+	s.CacheHits = classes[classHit].n
+	s.CacheMisses = classes[classMiss].n
 	s.Dropped = c.dropped.Load()
 	s.Elapsed = elapsed
 	s.MaxLateness = time.Duration(maxLateness)
@@ -254,20 +362,33 @@ func (c *Collector) Summary(elapsed time.Duration, costPerUncached float64) Summ
 		s.LatenessP50 = late(50)
 		s.LatenessP99 = late(99)
 	}
+	s.Causes, s.CausesOmitted = mergeCauses(causes, omitted)
 
 	if s.Total > 0 {
-		s.Min = time.Duration(minNs)
-		s.Max = time.Duration(maxNs)
-		s.Avg = time.Duration((sumNs + s.Total/2) / s.Total)
-		pct := func(percent float64) time.Duration {
-			d := time.Duration(c.merged.ValueAtQuantile(percent)) * time.Microsecond
-			return min(max(d, s.Min), s.Max)
+		all := latencyClass{hist: c.merged, minNs: math.MaxInt64}
+		for _, lc := range classes {
+			all.n += lc.n
+			all.sumNs += lc.sumNs
+			all.minNs = min(all.minNs, lc.minNs)
+			all.maxNs = max(all.maxNs, lc.maxNs)
 		}
-		s.Median = pct(50)
-		s.P95 = pct(95)
-		s.P99 = pct(99)
+		split := all.split()
+		s.Avg, s.Median, s.P95, s.Min, s.Max = split.Avg, split.P50, split.P95, split.Min, split.Max
+		s.P99 = all.percentile(99)
 		s.SuccessRate = float64(s.Successful) / float64(s.Total)
 		s.ErrorRate = float64(s.Failed) / float64(s.Total)
+		for code, n := range codes {
+			if n > 0 {
+				s.StatusCodes = append(s.StatusCodes, CodeCount{Code: code, Count: n})
+			}
+		}
+	}
+	classes[classHit].hist = c.mergedHit
+	classes[classMiss].hist = c.mergedMiss
+	s.Hit = classes[classHit].split()
+	s.Miss = classes[classMiss].split()
+	if s.Hit.Count > 0 && s.Miss.Count > 0 && s.Hit.Avg > 0 {
+		s.CacheSpeedup = float64(s.Miss.Avg) / float64(s.Hit.Avg)
 	}
 	if s.Successful > 0 {
 		s.CacheHitRate = float64(s.CacheHits) / float64(s.Successful)
@@ -280,4 +401,27 @@ func (c *Collector) Summary(elapsed time.Duration, costPerUncached float64) Summ
 	s.Stream = c.mergeStreams()
 	s.Slowest = c.slowest()
 	return s
+}
+
+// split is the class's LatencySplit; its hist must hold exactly the
+// class's values. Zero when the class is empty.
+func (lc *latencyClass) split() LatencySplit {
+	if lc.n == 0 {
+		return LatencySplit{}
+	}
+	return LatencySplit{
+		Count: lc.n,
+		Avg:   time.Duration((lc.sumNs + lc.n/2) / lc.n),
+		P50:   lc.percentile(50),
+		P95:   lc.percentile(95),
+		Min:   time.Duration(lc.minNs),
+		Max:   time.Duration(lc.maxNs),
+	}
+}
+
+// percentile is the histogram's value at percent (see Summary), clamped
+// to the class's exact [min, max].
+func (lc *latencyClass) percentile(percent float64) time.Duration {
+	d := time.Duration(lc.hist.ValueAtQuantile(percent)) * time.Microsecond
+	return min(max(d, time.Duration(lc.minNs)), time.Duration(lc.maxNs))
 }

@@ -28,6 +28,18 @@ const (
 	ThresholdMaxP95EventGap   = "max_p95_event_gap"
 )
 
+// Pseudo-thresholds: rules of Evaluate that hold whatever is configured,
+// named in Violation.Threshold when they are missed.
+const (
+	// ThresholdMinSuccessful is missed by a run without a single
+	// successful request (value: successful requests, limit 1).
+	ThresholdMinSuccessful = "min_successful_requests"
+	// ThresholdGrade is missed when the average latency is at or above the
+	// ACCEPTABLE bound, i.e. graded POOR (value: average latency, limit:
+	// grades.acceptable, both in seconds). It only ever warns.
+	ThresholdGrade = "grade"
+)
+
 // GradeOf grades an average latency: EXCELLENT below g.Excellent, GOOD
 // below g.Good, ACCEPTABLE below g.Acceptable, POOR otherwise. Zero bounds
 // take the defaults (3s, 5s, 10s).
@@ -76,25 +88,33 @@ func orDefault(d, def time.Duration) time.Duration {
 // configured, so it is failed when critical and warning otherwise. Its
 // configured thresholds are still listed with their values (rates 0).
 //
+// Violations lists the reasons: each missed threshold with its value and
+// limit; ThresholdGrade when the average latency grades POOR (never
+// critical: the grade only warns); ThresholdMinSuccessful when nothing
+// succeeded. A passed verdict has none; every other one has at least one.
+//
 // StatusError (the scenario could not run) is never returned: callers use
 // ErrorVerdict for that.
 func Evaluate(s Summary, th config.Thresholds, g config.Grades, critical bool) Verdict {
 	v := Verdict{Grade: GradeOf(s.Avg, g)}
 	missed := false
-	add := func(name string, limit, value float64, passed bool) {
+	add := func(name, op, unit string, limit, value float64, passed bool) {
 		v.Thresholds = append(v.Thresholds, ThresholdResult{Name: name, Limit: limit, Value: value, Passed: passed})
 		if !passed {
 			missed = true
+			v.Violations = append(v.Violations, Violation{
+				Threshold: name, Value: value, Limit: limit, Comparison: op, Unit: unit, Critical: critical,
+			})
 		}
 	}
 	minimum := func(name string, limit *float64, value float64) {
 		if limit != nil {
-			add(name, *limit, value, value >= *limit)
+			add(name, ">=", UnitRatio, *limit, value, value >= *limit)
 		}
 	}
 	maximum := func(name string, limit *time.Duration, value time.Duration) {
 		if limit != nil {
-			add(name, limit.Seconds(), value.Seconds(), value <= *limit)
+			add(name, "<=", UnitSeconds, limit.Seconds(), value.Seconds(), value <= *limit)
 		}
 	}
 	minimum(ThresholdMinSuccessRate, th.MinSuccessRate, s.SuccessRate)
@@ -109,9 +129,18 @@ func Evaluate(s Summary, th config.Thresholds, g config.Grades, critical bool) V
 	maximum(ThresholdMaxP95FirstEvent, th.MaxP95FirstEvent, firstP95)
 	maximum(ThresholdMaxP95EventGap, th.MaxP95EventGap, gapP95)
 
+	if v.Grade == GradePoor {
+		v.Violations = append(v.Violations, Violation{
+			Threshold: ThresholdGrade, Value: s.Avg.Seconds(), Limit: orDefault(g.Acceptable, DefaultAcceptable).Seconds(),
+			Comparison: "<", Unit: UnitSeconds,
+		})
+	}
 	if s.Successful == 0 {
 		v.Grade = GradePoor
 		missed = true
+		v.Violations = append(v.Violations, Violation{
+			Threshold: ThresholdMinSuccessful, Value: 0, Limit: 1, Comparison: ">=", Unit: UnitRequests, Critical: critical,
+		})
 	}
 	switch {
 	case missed && critical:

@@ -129,7 +129,82 @@ func TestEvaluate(t *testing.T) {
 			if !reflect.DeepEqual(missed, tc.wantMissed) {
 				t.Errorf("missed = %v, want %v", missed, tc.wantMissed)
 			}
+			// Every verdict but passed carries its reason.
+			if (v.Status == StatusPassed) != (len(v.Violations) == 0) {
+				t.Errorf("status %s with violations %+v", v.Status, v.Violations)
+			}
 		})
+	}
+}
+
+func TestEvaluateViolations(t *testing.T) {
+	tests := []struct {
+		name     string
+		s        Summary
+		th       config.Thresholds
+		critical bool
+		want     []Violation
+	}{
+		// a critical miss: value, limit, the condition that failed, critical
+		{"p95 over", with(healthy, func(s *Summary) { s.P95 = 9500 * time.Millisecond }), config.Thresholds{MaxP95Latency: ptr(5 * time.Second)}, true,
+			[]Violation{{ThresholdMaxP95Latency, 9.5, 5, "<=", UnitSeconds, true}}},
+		// a minimum missed on a non-critical scenario
+		{"success under", with(healthy, func(s *Summary) { s.SuccessRate = 0.75 }), all, false,
+			[]Violation{{ThresholdMinSuccessRate, 0.75, 0.95, ">=", UnitRatio, false}}},
+		// POOR grade: the average against grades.acceptable, never critical
+		{"poor", guideStress, config.Thresholds{}, true,
+			[]Violation{{ThresholdGrade, 12.34, 10, "<", UnitSeconds, false}}},
+		// nothing succeeded: the pseudo-threshold, after the configured one
+		{"nothing succeeded", Summary{Total: 4, Failed: 4, ErrorRate: 1, Avg: time.Millisecond}, config.Thresholds{MinSuccessRate: ptr(0.9)}, true,
+			[]Violation{
+				{ThresholdMinSuccessRate, 0, 0.9, ">=", UnitRatio, true},
+				{ThresholdMinSuccessful, 0, 1, ">=", UnitRequests, true},
+			}},
+		// all met: no violation
+		{"passed", healthy, all, true, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			v := Evaluate(tc.s, tc.th, config.Grades{}, tc.critical)
+			if !reflect.DeepEqual(v.Violations, tc.want) {
+				t.Errorf("violations = %+v\nwant %+v", v.Violations, tc.want)
+			}
+		})
+	}
+}
+
+func TestBands(t *testing.T) {
+	// The guide's "Interpreting Results" ranges, at and around their edges.
+	success := []struct {
+		rate float64
+		want string
+	}{
+		{1, "System is stable"},
+		{0.999, "Acceptable, investigate failures"},
+		{0.95, "Acceptable, investigate failures"},
+		{0.949, "Critical issues, system not production-ready"},
+		{0, "Critical issues, system not production-ready"},
+	}
+	for _, tc := range success {
+		if got := SuccessBand(tc.rate).Label; got != tc.want {
+			t.Errorf("SuccessBand(%v) = %q, want %q", tc.rate, got, tc.want)
+		}
+	}
+	hit := []struct {
+		rate float64
+		want string
+	}{
+		{0.49, "Cache configuration issues"},
+		{0.5, "Good, but can be improved"},
+		{0.69, "Good, but can be improved"},
+		{0.7, "Excellent"},
+		{0.85, "Excellent"},
+		{0.86, "Outstanding (may indicate limited query diversity)"},
+	}
+	for _, tc := range hit {
+		if got := CacheHitBand(tc.rate).Label; got != tc.want {
+			t.Errorf("CacheHitBand(%v) = %q, want %q", tc.rate, got, tc.want)
+		}
 	}
 }
 
