@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"bytes"
 	"cmp"
 	"slices"
 	"strconv"
@@ -96,9 +97,9 @@ func (c *Collector) causeExample(r *result.Result, text string) string {
 			}
 		}
 	}
-	if len(r.Body) > 0 {
+	if body := bytes.TrimSpace(r.Body[:min(len(r.Body), result.BodyExampleBytes)]); len(body) > 0 {
 		b.WriteString(": ")
-		writePrintable(&b, r.Body[:min(len(r.Body), result.BodyExampleBytes)])
+		writePrintable(&b, body)
 	}
 	return truncate(c.redact(b.String()), MaxExampleBytes)
 }
