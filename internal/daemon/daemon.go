@@ -217,9 +217,13 @@ func Run(ctx context.Context, opts Options) error {
 		Trigger:         d.trigger,
 		Token:           func() string { return *d.token.Load() },
 		Status:          d.status,
-		WebConfigFile:   opts.WebConfigFile,
-		EnablePprof:     opts.EnablePprof,
-		Logger:          d.log,
+		Links: func() server.LinkBase {
+			c := d.cfg.Load()
+			return server.LinkBase{ExternalURL: c.Server.ExternalURL, GrafanaURL: c.Server.GrafanaURL}
+		},
+		WebConfigFile: opts.WebConfigFile,
+		EnablePprof:   opts.EnablePprof,
+		Logger:        d.log,
 	})
 	srvCtx, stopServer := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopServer()

@@ -26,7 +26,52 @@ const TokenHeader = "X-Loadcron-Token"
 
 // RunsResponse is the body of GET /api/v1/runs.
 type RunsResponse struct {
-	Runs []*report.Report `json:"runs"`
+	Runs []RunView `json:"runs"`
+}
+
+// RunView is a report as the API serves it: every field of the JSON report
+// (internal/report/README.md), plus "links" to the pages that show it.
+type RunView struct {
+	*report.Report
+	Links RunLinks `json:"links"`
+}
+
+// RunLinks are where a run is shown. Links are absolute with
+// server.external_url, root-relative ("/runs/…") without; dashboard links
+// appear only with server.grafana_url.
+type RunLinks struct {
+	// Page is the run page (the console report as HTML).
+	Page string `json:"page"`
+	// API is this report in the API.
+	API string `json:"api"`
+	// Dashboard is the suite's overview dashboard around the run.
+	Dashboard string `json:"dashboard,omitempty"`
+	// Scenarios links each scenario, by name, to its section of the run
+	// page and its dashboard.
+	Scenarios map[string]ScenarioLinks `json:"scenarios"`
+}
+
+// ScenarioLinks are where one scenario of a run is shown.
+type ScenarioLinks struct {
+	Page      string `json:"page"`
+	Dashboard string `json:"dashboard,omitempty"`
+}
+
+// runView adds the links to r.
+func runView(r *report.Report, l linker) RunView {
+	v := RunView{Report: r, Links: RunLinks{
+		Page:      l.Run(r.RunID),
+		API:       l.RunJSON(r.RunID),
+		Dashboard: l.SuiteDashboard(r.Suite, r.StartedAt, r.FinishedAt),
+		Scenarios: make(map[string]ScenarioLinks, len(r.TestResults)),
+	}}
+	for _, sr := range r.TestResults {
+		v.Links.Scenarios[sr.Scenario] = ScenarioLinks{
+			Page:      l.RunScenario(r.RunID, sr.Scenario),
+			Dashboard: l.ScenarioDashboard(r.Suite, sr.Scenario, r.StartedAt, r.FinishedAt),
+		}
+	}
+	return v
 }
 
 // TriggerResponse is the body of a 202 from POST /api/v1/suites/{suite}/run.
@@ -51,10 +96,11 @@ func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = n
 	}
-	resp := RunsResponse{Runs: []*report.Report{}}
+	resp := RunsResponse{Runs: []RunView{}}
 	if s.opts.Runs != nil {
-		if runs := s.opts.Runs.List(r.URL.Query().Get("suite"), limit); runs != nil {
-			resp.Runs = runs
+		l := newLinker(s.links(), "/")
+		for _, rep := range s.opts.Runs.List(r.URL.Query().Get("suite"), limit) {
+			resp.Runs = append(resp.Runs, runView(rep, l))
 		}
 	}
 	writeJSON(w, http.StatusOK, resp)
@@ -65,7 +111,7 @@ func (s *Server) getRun(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	if s.opts.Runs != nil {
 		if rep, ok := s.opts.Runs.Get(id); ok {
-			writeJSON(w, http.StatusOK, rep)
+			writeJSON(w, http.StatusOK, runView(rep, newLinker(s.links(), "/")))
 			return
 		}
 	}

@@ -32,6 +32,9 @@ func (s *Server) routes() *http.ServeMux {
 
 	// {$} matches "/" only; other paths get the mux's 404.
 	mux.HandleFunc("GET /{$}", s.statusPage)
+	mux.HandleFunc("GET /runs/{id}", s.runPage)
+	// More specific than /runs/{id}; run ids never read "last".
+	mux.HandleFunc("GET /runs/last", s.lastRun)
 
 	if s.opts.EnablePprof {
 		// Registered by hand: importing net/http/pprof also registers on

@@ -60,6 +60,10 @@ type Options struct {
 	Runs Runs
 	// Status feeds the status page (nil: no suites).
 	Status func() Status
+	// Links returns server.external_url and server.grafana_url, which make
+	// links absolute and add dashboard links (nil: relative links, no
+	// dashboards). A func, so they follow config reloads.
+	Links func() LinkBase
 	// Ready reports readiness for /-/ready (nil: always ready).
 	Ready func() bool
 	// Reload re-reads the configuration for /-/reload; its error text is

@@ -1,11 +1,9 @@
 package server
 
 import (
-	"bytes"
-	_ "embed"
-	"fmt"
-	"html/template"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/loadcron/loadcron/internal/report"
@@ -36,46 +34,117 @@ type SuiteStatus struct {
 	Last *report.Report
 }
 
-//go:embed status.html
-var statusHTML string
-
-// statusTmpl renders the page. html/template escapes every value in its
-// context (text, attribute, URL query), so names from the config or the
-// target cannot inject markup.
-var statusTmpl = template.Must(template.New("status").Funcs(template.FuncMap{
-	"pct":   func(v float64) string { return fmt.Sprintf("%.1f %%", v*100) },
-	"ms":    func(v float64) string { return fmt.Sprintf("%.1f", v) },
-	"rps":   func(v float64) string { return fmt.Sprintf("%.2f", v) },
-	"ts":    formatTime,
-	"until": func(t time.Time) string { return untilText(t, time.Now()) },
-	"secs": func(v float64) string {
-		return (time.Duration(v * float64(time.Second))).Round(time.Millisecond).String()
-	},
-	"stclass": statusClass,
-}).Parse(statusHTML))
-
 // statusPage serves GET /: the status page.
 func (s *Server) statusPage(w http.ResponseWriter, _ *http.Request) {
 	var st Status
 	if s.opts.Status != nil {
 		st = s.opts.Status()
 	}
-	// Render into a buffer so a template error gives a clean 500 rather
-	// than half a page.
-	var buf bytes.Buffer
-	if err := statusTmpl.Execute(&buf, st); err != nil {
-		s.log.Error("render status page", "err", err)
-		writeText(w, http.StatusInternalServerError, "cannot render the status page\n")
-		return
+	s.writePage(w, http.StatusOK, "status", s.statusView(st, newLinker(s.links(), "./")))
+}
+
+// statusView is what status.html renders: the daemon's Status with every
+// reason, link and chart worked out.
+type statusView struct {
+	Title               string
+	Refresh             bool
+	Version, ConfigHash string
+	L                   linker
+	Suites              []suiteView
+}
+
+// suiteView is one suite on the status page.
+type suiteView struct {
+	SuiteStatus
+	// Dashboard is the suite's Grafana overview ("" without grafana_url).
+	Dashboard string
+	// Recent are the suite's last runs, oldest first, as status dots
+	// linking to their run pages.
+	Recent    []runDot
+	Scenarios []scenarioView
+}
+
+// runDot is one recent run.
+type runDot struct {
+	Link, Class, Title string
+}
+
+// scenarioView is one scenario of a suite's last run.
+type scenarioView struct {
+	report.ScenarioResult
+	// ID is the scenario's anchor on the status page (unique across suites).
+	ID string
+	// RunLink is the scenario's section of the run page; Dashboard its
+	// Grafana dashboard ("" without grafana_url).
+	RunLink, Dashboard string
+	Violations         []violationView
+	// Causes are the top causes; OtherFailures counts the failures of the
+	// rest.
+	Causes        []stats.Cause
+	OtherFailures int64
+	Codes         string
+	Charts        []Chart
+}
+
+// violationView is one violation as the page shows it.
+type violationView struct {
+	Text     string
+	Critical bool
+}
+
+// pageCauses is how many causes a scenario shows on the status page (the
+// run page and the API have them all).
+const pageCauses = 3
+
+func (s *Server) statusView(st Status, l linker) statusView {
+	v := statusView{Title: "loadcron", Refresh: true, Version: st.Version, ConfigHash: st.ConfigHash, L: l}
+	for _, su := range st.Suites {
+		sv := suiteView{SuiteStatus: su}
+		var runs []*report.Report
+		if s.opts.Runs != nil {
+			runs = s.opts.Runs.List(su.Name, TrendRuns)
+			slices.Reverse(runs) // oldest first
+		}
+		for _, r := range runs {
+			sv.Recent = append(sv.Recent, runDot{
+				Link: l.Run(r.RunID), Class: statusClass(r.Status),
+				Title: r.RunID + ": " + string(r.Status) + ", " + formatTime(r.StartedAt),
+			})
+		}
+		if last := su.Last; last != nil {
+			sv.Dashboard = l.SuiteDashboard(su.Name, last.StartedAt, last.FinishedAt)
+			for _, sr := range last.TestResults {
+				sv.Scenarios = append(sv.Scenarios, scenarioViewOf(l, last, sr, runs))
+			}
+		} else {
+			sv.Dashboard = l.SuiteDashboard(su.Name, time.Time{}, time.Time{})
+		}
+		v.Suites = append(v.Suites, sv)
 	}
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", "no-store")
-	// No scripts at all; inline CSS only.
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'; frame-ancestors 'none'")
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(buf.Bytes()) // the client went away; nothing to do
+	return v
+}
+
+func scenarioViewOf(l linker, r *report.Report, sr report.ScenarioResult, runs []*report.Report) scenarioView {
+	sc := scenarioView{
+		ScenarioResult: sr,
+		ID:             "s-" + strings.TrimPrefix(ScenarioAnchor(r.Suite), "scenario-") + "-" + ScenarioAnchor(sr.Scenario),
+		RunLink:        l.RunScenario(r.RunID, sr.Scenario),
+		Dashboard:      l.ScenarioDashboard(r.Suite, sr.Scenario, r.StartedAt, r.FinishedAt),
+		Codes:          report.CodeList(sr.StatusCodes),
+		Charts:         scenarioTrends(runs, sr.Scenario),
+	}
+	for _, viol := range sr.Violations {
+		sc.Violations = append(sc.Violations, violationView{Text: report.ViolationText(viol), Critical: viol.Critical})
+	}
+	for i, c := range sr.ErrorCauses {
+		if i < pageCauses {
+			sc.Causes = append(sc.Causes, c)
+		} else {
+			sc.OtherFailures += c.Count
+		}
+	}
+	sc.OtherFailures += sr.ErrorCausesOmitted
+	return sc
 }
 
 // statusClass maps a status to the CSS class of its colour; unknown values

@@ -48,23 +48,25 @@ func TestStatusPage(t *testing.T) {
 		// Next run: an absolute time and how far away it is.
 		{"next", "next run " + formatTime(next) + " (in "},
 		// A scenario row with its status colour and figures.
-		{"scenario", "<td>Basic Chat</td>"},
+		{"scenario", `<td><a href="#s-chat-api-scenario-basic-chat">Basic Chat</a></td>`},
 		{"status colour", `<span class="st st-warning">warning</span>`},
 		{"success", "<td>98.0 %</td>"},
-		{"avg", "<td>1234.5</td>"},
-		{"p95", "<td>2345.6</td>"},
-		{"p99", "<td>3456.7</td>"},
+		{"avg", "<td>1234.50</td>"},
+		{"p95", "<td>2345.60</td>"},
+		{"p99", "<td>3456.70</td>"},
 		{"cache", "<td>40.0 %</td>"},
 		{"throughput", "<td>12.34</td>"},
 		{"grade", ">EXCELLENT</td>"},
 		// The failed row is red; the suite's status too.
 		{"failed colour", `<span class="st st-failed">failed</span>`},
 		// Escaped script and markup.
-		{"escaped script", "<td>&lt;script&gt;alert(1)&lt;/script&gt;</td>"},
+		{"escaped script", "&lt;script&gt;alert(1)&lt;/script&gt;</a></td>"},
 		{"escaped error", "target said &lt;b&gt;no&lt;/b&gt;"},
-		// Links to the run, the suite's history (query-escaped), metrics and the API.
-		{"run link", `href="./api/v1/runs/` + last.RunID + `"`},
-		{"history link", `href="./api/v1/runs?suite=chat%20api"`},
+		// Links to the run page and its JSON, the suite's history
+		// (query-escaped), metrics and the API.
+		{"run link", `href="./runs/` + last.RunID + `"`},
+		{"run json link", `href="./api/v1/runs/` + last.RunID + `"`},
+		{"history link", `href="./api/v1/runs?suite=chat&#43;api"`},
 		{"metrics link", `href="./metrics"`},
 		{"runs link", `href="./api/v1/runs"`},
 		// A suite that never ran.
