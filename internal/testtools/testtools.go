@@ -1,7 +1,6 @@
 // Package testtools finds the external programs tests talk to (promtool,
 // prometheus, prometheus-alertmanager, amtool, redis-server,
-// prometheus-pushgateway), installed by
-// .ci/install-tools.
+// prometheus-pushgateway, chromium), installed by .ci/install-tools.
 package testtools
 
 import (
