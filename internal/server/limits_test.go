@@ -19,7 +19,8 @@ import (
 var allRoutes = []struct{ method, path string }{
 	{"GET", "/"}, {"GET", "/metrics"}, {"GET", "/-/healthy"}, {"GET", "/-/ready"},
 	{"POST", "/-/reload"}, {"GET", "/api/v1/runs"}, {"GET", "/api/v1/runs/x"},
-	{"POST", "/api/v1/suites/chat/run"}, {"GET", "/nope"},
+	{"POST", "/api/v1/suites/chat/run"}, {"GET", "/runs/x"}, {"GET", "/runs/last?suite=chat"},
+	{"GET", "/nope"},
 }
 
 // goroutinesBack polls until the goroutine count is at most want, and
