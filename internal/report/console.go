@@ -424,7 +424,7 @@ func bandText(b stats.Band) string { return b.Label + " " + b.Mark }
 // latencyLine is "avg 98.00ms, P50 95.00ms, P95 120.00ms (3 responses)".
 func latencyLine(l LatencyFigures) string {
 	if l.Count == 0 {
-		return "no response"
+		return "none"
 	}
 	return fmt.Sprintf("avg %s, P50 %s, P95 %s (%d responses)",
 		Millis(l.AvgLatencyMs), Millis(l.MedianLatencyMs), Millis(l.P95LatencyMs), l.Count)
