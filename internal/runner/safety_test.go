@@ -81,6 +81,11 @@ suites:
 				if sr.Status != stats.StatusError || !strings.HasPrefix(sr.Error, "3 requests refused before sending (error kind disallowed), the first: refused by loadcron: rendered request.path must start with") {
 					t.Errorf("%s: status %s error %q, want error saying why", sr.Scenario, sr.Status, sr.Error)
 				}
+				// The cause is data too: in the report, console, API and page.
+				if len(sr.ErrorCauses) != 1 || sr.ErrorCauses[0].Kind != "disallowed" || sr.ErrorCauses[0].Count != 3 ||
+					!strings.Contains(sr.ErrorCauses[0].Cause, "refused by loadcron: rendered request.path") {
+					t.Errorf("%s: error causes %+v, want 3 disallowed with the reason", sr.Scenario, sr.ErrorCauses)
+				}
 			}
 			if got := goodReqs.Load() - before; got != 9 {
 				t.Errorf("the target got %d requests, want 9", got)
