@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -10,21 +11,25 @@ import (
 	"github.com/loadcron/loadcron/internal/promqlcheck"
 )
 
-// mayBeEmpty lists dashboard queries that may return nothing in a healthy
-// stack, by a substring of the query, with the reason; fix says how the
-// dashboard should change (an entry with a fix is a known defect, to be
-// removed here once the dashboard is fixed).
-var mayBeEmpty = []struct{ query, reason, fix string }{
+// emptyOK is a dashboard query that may return nothing, by a substring of
+// the query, with the reason; fix says how the dashboard should change (an
+// entry with a fix is a known defect, to be removed once the dashboard is
+// fixed).
+type emptyOK struct{ query, reason, fix string }
+
+// mayBeEmpty lists the queries that may return nothing in any stack.
+var mayBeEmpty = []emptyOK{
 	// Annotation "Failed runs" marks failed runs only.
 	{`== 0) and changes(`, "an annotation of failed runs", ""},
 }
 
 // dashboardVars are the template-variable values the queries are run
-// with: the dashboards' "All" (.+), and one concrete selection of each.
-func dashboardVars(instance string) []map[string]string {
+// with: the dashboards' "All" (.+), and sel, one concrete selection of
+// each (job, instance, suite, scenario, target).
+func dashboardVars(sel map[string]string) []map[string]string {
 	return []map[string]string{
 		{"job": ".+", "instance": ".+", "suite": ".+", "scenario": ".+", "target": ".+"},
-		{"job": "loadcron", "instance": instance, "suite": e2eSuite, "scenario": "single", "target": e2eTarget},
+		sel,
 	}
 }
 
@@ -39,11 +44,12 @@ func expandVars(q string, vars map[string]string) string {
 }
 
 // checkDashboardQueries runs every PromQL query of dashboards/*.json
-// against prom — panels as instant queries, annotations over the last
-// two minutes — and fails for each that returns no data, unless listed in
-// mayBeEmpty. Results made only of NaN (a quantile of an empty
-// histogram) are data, and logged.
-func checkDashboardQueries(t *testing.T, prom, instance string) {
+// against prom, with every variable at "All" and at sel — panels as
+// instant queries, annotations over the last two minutes — and fails for
+// each that returns no data, unless listed in mayBeEmpty or also. Results
+// made only of NaN (a quantile of an empty histogram) are data, and
+// logged.
+func checkDashboardQueries(t *testing.T, prom string, sel map[string]string, also ...emptyOK) {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join(moduleRoot, "dashboards", "*.json"))
 	if err != nil || len(files) == 0 {
@@ -56,7 +62,7 @@ func checkDashboardQueries(t *testing.T, prom, instance string) {
 			t.Fatal(err)
 		}
 		for _, e := range exprs {
-			for _, vars := range dashboardVars(instance) {
+			for _, vars := range dashboardVars(sel) {
 				total++
 				q := expandVars(e.Query, vars)
 				// Grafana evaluates annotations over the dashboard's time
@@ -66,9 +72,9 @@ func checkDashboardQueries(t *testing.T, prom, instance string) {
 				switch {
 				case err != nil:
 					t.Errorf("%s: %v", e.Source, err)
-				case n == 0 && allowedEmpty(e.Query) != "":
+				case n == 0 && allowedEmpty(e.Query, also) != "":
 					empty++
-					t.Logf("no data, accepted (%s): %s\n  %s", allowedEmpty(e.Query), e.Source, q)
+					t.Logf("no data, accepted (%s): %s\n  %s", allowedEmpty(e.Query, also), e.Source, q)
 				case n == 0:
 					t.Errorf("no data in a healthy stack: %s\n  %s", e.Source, q)
 				case nan == n:
@@ -81,8 +87,8 @@ func checkDashboardQueries(t *testing.T, prom, instance string) {
 }
 
 // allowedEmpty returns why q may be empty ("" if it may not).
-func allowedEmpty(q string) string {
-	for _, m := range mayBeEmpty {
+func allowedEmpty(q string, also []emptyOK) string {
+	for _, m := range append(slices.Clone(mayBeEmpty), also...) {
 		if strings.Contains(q, m.query) {
 			if m.fix != "" {
 				return m.reason + "; KNOWN DASHBOARD DEFECT, fix: " + m.fix

@@ -66,7 +66,7 @@ func TestE2ESegments(t *testing.T) {
 		seg := fmt.Sprintf("%d/%d", i, n)
 		_, addrs[i] = startLoadcron(t, dir, filepath.Join(bin, "loadcron"), "loadcron-"+strconv.Itoa(i), cfg, "--segment", seg)
 	}
-	prom := startPrometheus(t, dir, promConfig(addrs, nil, ""))
+	prom := startPrometheus(t, dir, "prometheus", promConfig(addrs, nil, ""))
 
 	// Each replica runs the suite exactly once, at start.
 	perReplica := make([]map[string]int64, n)

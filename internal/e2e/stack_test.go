@@ -3,12 +3,9 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
@@ -31,16 +28,25 @@ func writeFile(t *testing.T, dir, name, text string) string {
 // address.
 type chatsimProc struct {
 	*proc
-	t    *testing.T
-	dir  string
-	bin  string
-	addr string
-	args []string
+	t       *testing.T
+	dir     string
+	bin     string
+	logName string
+	addr    string
+	args    []string
 }
 
+// startChatsim starts chatsim (log chatsim.log) with extra flags.
 func startChatsim(t *testing.T, dir, bin string, args ...string) *chatsimProc {
 	t.Helper()
-	c := &chatsimProc{t: t, dir: dir, bin: bin, addr: freeAddr(t), args: args}
+	return startNamedChatsim(t, dir, bin, "chatsim", args...)
+}
+
+// startNamedChatsim starts chatsim logging to dir/name.log, for stacks
+// with several.
+func startNamedChatsim(t *testing.T, dir, bin, name string, args ...string) *chatsimProc {
+	t.Helper()
+	c := &chatsimProc{t: t, dir: dir, bin: bin, logName: name, addr: freeAddr(t), args: args}
 	c.start()
 	return c
 }
@@ -48,7 +54,7 @@ func startChatsim(t *testing.T, dir, bin string, args ...string) *chatsimProc {
 func (c *chatsimProc) start() {
 	c.t.Helper()
 	args := append([]string{"--listen", c.addr, "--seed", "1"}, c.args...)
-	c.proc = startProc(c.t, c.dir, "chatsim", c.bin, args...)
+	c.proc = startProc(c.t, c.dir, c.logName, c.bin, args...)
 	waitReady(c.t, c.proc, c.url()+"/health")
 }
 
@@ -125,72 +131,36 @@ func promConfig(targets []string, ruleFiles []string, alertmanager string) strin
 	return b.String()
 }
 
-// startPrometheus runs the Debian prometheus binary with config text and
-// a TSDB in dir, and returns its base URL once it is ready.
-func startPrometheus(t *testing.T, dir, config string) string {
+// startPrometheus runs the Debian prometheus binary as name, with config
+// text, a TSDB in dir and extra flags, and returns its base URL once it is
+// ready.
+func startPrometheus(t *testing.T, dir, name, config string, flags ...string) string {
 	t.Helper()
 	bin := tool(t, "prometheus")
-	cfg := writeFile(t, dir, "prometheus.yml", config)
+	cfg := writeFile(t, dir, name+".yml", config)
 	addr := freeAddr(t)
-	p := startProc(t, dir, "prometheus", bin,
-		"--config.file="+cfg,
-		"--web.listen-address="+addr,
-		"--storage.tsdb.path="+filepath.Join(dir, "tsdb"),
+	args := append([]string{
+		"--config.file=" + cfg,
+		"--web.listen-address=" + addr,
+		"--storage.tsdb.path=" + filepath.Join(dir, name+"-tsdb"),
 		// Re-send firing alerts often, so that Alertmanager's copy of
 		// a firing alert expires soon after Prometheus forgets it.
 		"--rules.alert.resend-delay=2s",
-		"--log.level=warn")
+		"--log.level=warn",
+	}, flags...)
+	p := startProc(t, dir, name, bin, args...)
 	base := "http://" + addr
 	waitReady(t, p, base+"/-/ready")
 	return base
 }
 
-// webhook records the notifications Alertmanager delivers, by receiver.
-type webhook struct {
-	srv *httptest.Server
-	mu  sync.Mutex
-	got map[string]map[string]bool // receiver → "status alertname" seen
-}
-
-func newWebhook(t *testing.T) *webhook {
-	w := &webhook{got: map[string]map[string]bool{}}
-	w.srv = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		var n struct {
-			Receiver string `json:"receiver"`
-			Alerts   []struct {
-				Status string            `json:"status"`
-				Labels map[string]string `json:"labels"`
-			} `json:"alerts"`
-		}
-		if err := json.NewDecoder(r.Body).Decode(&n); err != nil {
-			http.Error(rw, err.Error(), http.StatusBadRequest)
-			return
-		}
-		w.mu.Lock()
-		if w.got[n.Receiver] == nil {
-			w.got[n.Receiver] = map[string]bool{}
-		}
-		for _, a := range n.Alerts {
-			w.got[n.Receiver][a.Status+" "+a.Labels["alertname"]] = true
-		}
-		w.mu.Unlock()
-	}))
-	t.Cleanup(w.srv.Close)
-	return w
-}
-
-// seen reports whether receiver was notified of alertname with status
-// (firing or resolved).
-func (w *webhook) seen(receiver, status, alertname string) bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.got[receiver][status+" "+alertname]
-}
-
 // amConfigFromShipped turns the shipped Alertmanager example into the
-// e2e's: the same routing tree and inhibit rules, group timings of a
-// second, and every receiver replaced by a webhook to hook.
-func amConfigFromShipped(t *testing.T, hook string) string {
+// e2e's: the same routing tree, inhibit rules, receivers and templates;
+// group timings of a second; the receivers' PagerDuty and Slack
+// integrations sent to rec (so the shipped templates render every real
+// notification), and a webhook copy of each notification to rec. The
+// "null" receiver keeps no integration: info alerts notify nobody.
+func amConfigFromShipped(t *testing.T, rec *recorder) string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(moduleRoot, alertmanagerConfig))
 	if err != nil {
@@ -220,21 +190,38 @@ func amConfigFromShipped(t *testing.T, hook string) string {
 	if !ok || len(receivers) == 0 {
 		t.Fatalf("%s: no receivers", alertmanagerConfig)
 	}
-	for i, r := range receivers {
-		name := r.(map[string]any)["name"]
-		if len(r.(map[string]any)) == 1 {
+	base := rec.srv.URL
+	for _, r := range receivers {
+		recv := r.(map[string]any)
+		name := recv["name"].(string)
+		if len(recv) == 1 {
 			continue // a receiver without integrations notifies nobody
 		}
-		receivers[i] = map[string]any{
-			"name":            name,
-			"webhook_configs": []any{map[string]any{"url": hook, "send_resolved": true}},
+		for _, c := range asList(recv["pagerduty_configs"]) {
+			c["url"] = base + "/pagerduty/" + name
 		}
+		for _, c := range asList(recv["slack_configs"]) {
+			c["api_url"] = base + "/slack/" + name
+		}
+		recv["webhook_configs"] = []any{map[string]any{"url": base + "/webhook/" + name, "send_resolved": true}}
 	}
 	out, err := yaml.Marshal(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return string(out)
+}
+
+// asList returns the maps of a YAML list value.
+func asList(v any) []map[string]any {
+	var out []map[string]any
+	l, _ := v.([]any)
+	for _, x := range l {
+		if m, ok := x.(map[string]any); ok {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // startAlertmanager runs the Debian Alertmanager with config text, no
@@ -257,4 +244,16 @@ func startAlertmanager(t *testing.T, dir, config string) string {
 	base := "http://" + addr
 	waitReady(t, p, base+"/-/ready")
 	return base
+}
+
+// receiverFor is the shipped routing: critical to "pager", warning (and
+// anything else) to "ticket", info to "null", which notifies nobody.
+func receiverFor(severity string) string {
+	switch severity {
+	case "critical":
+		return "pager"
+	case "info":
+		return "null"
+	}
+	return "ticket"
 }

@@ -17,11 +17,12 @@ func TestScaleText(t *testing.T) {
 	tests := []struct {
 		name, in, want string
 	}{
-		// The shipped rules' pending times.
+		// At 180 (a 5s schedule): pending times and evaluation intervals.
+		{"for 2m", "2m", "1s"},
 		{"for 5m", "5m", "2s"},
 		{"for 15m", "15m", "5s"},
 		{"for 30m", "30m", "10s"},
-		// The shipped rules' windows.
+		// Windows.
 		{"1h window", "1h", "20s"},
 		{"6h window", "6h", "2m"},
 		{"1d window", "1d", "8m"},
@@ -33,7 +34,7 @@ func TestScaleText(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := scaleText(tt.in)
+			got, err := scaleText(tt.in, 180)
 			if err != nil || got != tt.want {
 				t.Errorf("scaleText(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
 			}
@@ -60,7 +61,7 @@ func TestRewriteRuleTimingText(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, _, err := rewriteRuleTiming(tt.in)
+			got, _, err := rewriteRuleTiming(tt.in, 180)
 			if err != nil || got != tt.want {
 				t.Errorf("rewriteRuleTiming(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
 			}
@@ -69,22 +70,22 @@ func TestRewriteRuleTimingText(t *testing.T) {
 }
 
 // scaleAST applies the documented transformation to a parsed expression.
-func scaleAST(n parser.Node) {
+func scaleAST(n parser.Node, by int) {
 	parser.Inspect(n, func(n parser.Node, _ []parser.Node) error {
 		switch n := n.(type) {
 		case *parser.MatrixSelector:
-			n.Range = scaleDuration(n.Range)
+			n.Range = scaleDuration(n.Range, by)
 		case *parser.SubqueryExpr:
-			n.Range = scaleDuration(n.Range)
+			n.Range = scaleDuration(n.Range, by)
 			if n.Step != 0 {
-				n.Step = scaleDuration(n.Step)
+				n.Step = scaleDuration(n.Step, by)
 			}
 			if n.OriginalOffset != 0 {
-				n.OriginalOffset = scaleDuration(n.OriginalOffset)
+				n.OriginalOffset = scaleDuration(n.OriginalOffset, by)
 			}
 		case *parser.VectorSelector:
 			if n.OriginalOffset != 0 {
-				n.OriginalOffset = scaleDuration(n.OriginalOffset)
+				n.OriginalOffset = scaleDuration(n.OriginalOffset, by)
 			}
 		}
 		return nil
@@ -117,7 +118,8 @@ func readTiming(t *testing.T, path string) ruleTiming {
 }
 
 // TestRuleTimingRewrite checks, on the shipped rule files, that the
-// e2e's copy differs only by the documented timing transformation.
+// e2e's copy at the drills' scale differs only by the documented timing
+// transformation.
 func TestRuleTimingRewrite(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join(moduleRoot, "alerts", "*.yml"))
 	if err != nil || len(files) == 0 {
@@ -126,7 +128,7 @@ func TestRuleTimingRewrite(t *testing.T) {
 	for _, src := range files {
 		t.Run(filepath.Base(src), func(t *testing.T) {
 			dst := filepath.Join(t.TempDir(), filepath.Base(src))
-			if err := rewriteRuleFile(src, dst); err != nil {
+			if err := rewriteRuleFile(src, dst, drillScale); err != nil {
 				t.Fatal(err)
 			}
 			orig, _, err := promqlcheck.FromRuleFile(src)
@@ -146,7 +148,7 @@ func TestRuleTimingRewrite(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s: %v", orig[i].Source, err)
 				}
-				scaleAST(want)
+				scaleAST(want, drillScale)
 				got, err := p.ParseExpr(fast[i].Query)
 				if err != nil {
 					t.Fatalf("rewritten %s: %v", fast[i].Source, err)
@@ -157,11 +159,11 @@ func TestRuleTimingRewrite(t *testing.T) {
 			}
 			ot, ft := readTiming(t, src), readTiming(t, dst)
 			for gi, g := range ot.Groups {
-				if want := scaledOrEmpty(t, g.Interval); ft.Groups[gi].Interval != want {
+				if want := scaledOrEmpty(t, g.Interval, drillScale); ft.Groups[gi].Interval != want {
 					t.Errorf("group %s: interval %q, want %q", g.Name, ft.Groups[gi].Interval, want)
 				}
 				for ri, r := range g.Rules {
-					if want := scaledOrEmpty(t, r.For); ft.Groups[gi].Rules[ri].For != want {
+					if want := scaledOrEmpty(t, r.For, drillScale); ft.Groups[gi].Rules[ri].For != want {
 						t.Errorf("group %s rule %d: for %q, want %q", g.Name, ri, ft.Groups[gi].Rules[ri].For, want)
 					}
 				}
@@ -170,7 +172,7 @@ func TestRuleTimingRewrite(t *testing.T) {
 	}
 }
 
-func scaledOrEmpty(t *testing.T, s string) string {
+func scaledOrEmpty(t *testing.T, s string, by int) string {
 	t.Helper()
 	if s == "" {
 		return ""
@@ -179,5 +181,5 @@ func scaledOrEmpty(t *testing.T, s string) string {
 	if err != nil {
 		t.Fatalf("duration %q: %v", s, err)
 	}
-	return model.Duration(scaleDuration(time.Duration(d))).String()
+	return model.Duration(scaleDuration(time.Duration(d), by)).String()
 }

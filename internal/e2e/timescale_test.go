@@ -10,12 +10,11 @@ import (
 	"github.com/prometheus/common/model"
 )
 
-// The shipped rules (alerts/loadcron.rules.yml) are tuned for a suite that
-// runs every 15 minutes: `for:` of 5–30 minutes, counter windows of an
-// hour, a 6-hour throughput median, a 7-day latency baseline. The e2e runs
-// its suite every 5 seconds, so it compresses time by
+// The rules are tuned for a suite that runs every 15 minutes: `for: 2m` on
+// up, a 7-day latency baseline evaluated every 5 minutes. An e2e stack
+// runs its suites every few seconds, so it compresses time by
 //
-//	timeScale = 15m / 5s = 180
+//	scale = 15m / schedule     (300 for the drills' 3s, 450 for the soak's 2s)
 //
 // and rewrites, mechanically and only, these durations of the rule file:
 //
@@ -25,14 +24,19 @@ import (
 //     both the range and the resolution of a subquery `[range:step]`;
 //   - the duration after every `offset`.
 //
-// Each becomes d / timeScale rounded up to a whole second, at least 1s
-// (5m → 2s, 15m → 5s, 30m → 10s, 1h → 20s, 6h → 2m, 1d → 8m, 7d → 56m).
-// Everything else — expressions, numeric thresholds (including the
-// seconds compared with time() in LoadcronRunsOverdue), labels,
-// annotations — stays byte for byte as shipped. TestRuleTimingRewrite
+// Each becomes d / scale rounded up to a whole second, at least 1s (at
+// 300: 2m → 1s, 5m → 1s, 7d → 34m). Everything else — expressions,
+// numeric thresholds (the schedule interval in LoadcronRunsOverdue is the
+// generator's parameter, rendered for the stack's own schedule), labels,
+// annotations — stays byte for byte as generated. TestRuleTimingRewrite
 // checks that the rewrite equals this transformation applied to the parsed
 // PromQL of every rule.
-const timeScale = 180
+
+// scaleFor is the time compression of a stack whose suites run every
+// schedule.
+func scaleFor(schedule time.Duration) int {
+	return int(15 * time.Minute / schedule)
+}
 
 // durPattern is a Prometheus duration such as 5m, 1h30m or 7d.
 const durPattern = `(?:[0-9]+(?:ms|[smhdwy]))+`
@@ -43,29 +47,29 @@ var (
 	offsetDuration = regexp.MustCompile(`\boffset(\s+)(` + durPattern + `)`)
 )
 
-// scaleDuration returns d / timeScale, rounded up to a whole second and at
+// scaleDuration returns d / scale, rounded up to a whole second and at
 // least 1s.
-func scaleDuration(d time.Duration) time.Duration {
-	s := math.Ceil(d.Seconds() / timeScale)
+func scaleDuration(d time.Duration, scale int) time.Duration {
+	s := math.Ceil(d.Seconds() / float64(scale))
 	return time.Duration(max(s, 1)) * time.Second
 }
 
 // scaleText scales a duration written in Prometheus syntax.
-func scaleText(s string) (string, error) {
+func scaleText(s string, by int) (string, error) {
 	d, err := model.ParseDuration(s)
 	if err != nil {
 		return "", err
 	}
-	return model.Duration(scaleDuration(time.Duration(d))).String(), nil
+	return model.Duration(scaleDuration(time.Duration(d), by)).String(), nil
 }
 
 // rewriteRuleTiming returns the rule file text with its timing scaled down
-// (see timeScale) and how many durations it rewrote.
-func rewriteRuleTiming(text string) (string, int, error) {
+// by by (see scaleFor) and how many durations it rewrote.
+func rewriteRuleTiming(text string, by int) (string, int, error) {
 	var firstErr error
 	n := 0
 	scale := func(s string) string {
-		out, err := scaleText(s)
+		out, err := scaleText(s, by)
 		if err != nil {
 			if firstErr == nil {
 				firstErr = fmt.Errorf("duration %q: %w", s, err)
@@ -98,12 +102,12 @@ func rewriteRuleTiming(text string) (string, int, error) {
 }
 
 // rewriteRuleFile writes the rewritten copy of the rule file src to dst.
-func rewriteRuleFile(src, dst string) error {
+func rewriteRuleFile(src, dst string, by int) error {
 	b, err := os.ReadFile(src)
 	if err != nil {
 		return err
 	}
-	out, n, err := rewriteRuleTiming(string(b))
+	out, n, err := rewriteRuleTiming(string(b), by)
 	if err != nil {
 		return fmt.Errorf("%s: %w", src, err)
 	}
