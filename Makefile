@@ -16,7 +16,7 @@ LDFLAGS    := -s -w -X github.com/prometheus/common/version.Version=$(VERSION) \
               -X github.com/prometheus/common/version.BuildDate=$(BUILD_DATE)
 PKGS      := ./...
 
-.PHONY: all build demo test tools vet fmt-check unit bench bench-hot bench-generator bench-memory bench-pacer clean
+.PHONY: all build demo test tools vet fmt-check unit bench bench-hot bench-generator bench-memory bench-pacer bench-scrape clean
 
 all: build
 
@@ -62,7 +62,7 @@ fuzz:
 
 ## bench: hot-path benchmarks, then the generator-only figures of
 ## internal/bench (not part of test; see internal/bench/README.md)
-bench: bench-hot bench-generator bench-memory bench-pacer
+bench: bench-hot bench-generator bench-memory bench-pacer bench-scrape
 
 ## bench-hot: in-process benchmarks beside the code
 bench-hot:
@@ -82,6 +82,11 @@ bench-memory:
 ## and the latency P50 against the target's own (5 ms hold)
 bench-pacer:
 	$(GO) test -run '^$$' -bench Pacer -benchtime 1x -timeout 10m ./internal/bench
+
+## bench-scrape: series and scrape time of a daemon with 50 scenarios
+## that have each run once
+bench-scrape:
+	$(GO) test -run '^$$' -bench Scrape -timeout 10m ./internal/bench
 
 clean:
 	rm -rf bin data

@@ -21,6 +21,10 @@ type emptyOK struct{ query, reason, fix string }
 var mayBeEmpty = []emptyOK{
 	// Annotation "Failed runs" marks failed runs only.
 	{`== 0) and changes(`, "an annotation of failed runs", ""},
+	// Live series exist once what they count has happened (issue 11): a
+	// healthy run has no error kinds, and a closed-model scenario no drops.
+	{`loadcron_request_errors_total`, "no request has failed yet", ""},
+	{`loadcron_dropped_requests_total`, "no open-model request was dropped (or the scenario is closed-model)", ""},
 }
 
 // dashboardVars are the template-variable values the queries are run

@@ -32,6 +32,7 @@ func (m *Metrics) SetConfig(cfg *config.Config) {
 	suites := make(map[string][]key, len(cfg.Suites))
 	thresholds := make(map[key]config.Thresholds)
 	streams := make(map[key]bool)
+	open := make(map[key]bool)
 	for name, su := range cfg.Suites {
 		suites[name] = nil
 		if su == nil {
@@ -45,6 +46,7 @@ func (m *Metrics) SetConfig(cfg *config.Config) {
 			suites[name] = append(suites[name], k)
 			thresholds[k] = sc.Thresholds
 			streams[k] = sc.IsStream()
+			open[k] = sc.IsOpen()
 		}
 	}
 	targets := make(map[string]bool, len(cfg.Targets))
@@ -68,6 +70,15 @@ func (m *Metrics) SetConfig(cfg *config.Config) {
 	for k, t := range thresholds {
 		s := m.scenarioLocked(k)
 		m.setThresholdsLocked(k, t)
+		switch {
+		case open[k] && s.live.dropped == nil:
+			// An open-model scenario can drop requests: its counter is
+			// there at 0 before the first drop.
+			s.live.dropped = s.vecs.dropped.WithLabelValues(k.suite, k.scenario, k.target)
+		case !open[k] && s.live.dropped != nil:
+			s.vecs.dropped.DeleteLabelValues(k.suite, k.scenario, k.target)
+			s.live.dropped = nil
+		}
 		switch {
 		case streams[k]:
 			s.streamLocked()

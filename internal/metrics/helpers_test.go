@@ -37,6 +37,11 @@ func ptr[T any](v T) *T { return &v }
 // histSeries renders one classic histogram series over DurationBuckets in
 // the text format, computing the cumulative buckets from obs.
 func histSeries(name, labels string, obs ...float64) string {
+	return histSeriesWith(name, labels, DurationBuckets, obs...)
+}
+
+// histSeriesWith is histSeries over the given buckets.
+func histSeriesWith(name, labels string, buckets []float64, obs ...float64) string {
 	var b strings.Builder
 	sum := 0.0
 	for _, o := range obs {
@@ -46,7 +51,7 @@ func histSeries(name, labels string, obs ...float64) string {
 	if labels != "" {
 		sep = ","
 	}
-	for _, le := range DurationBuckets {
+	for _, le := range buckets {
 		n := 0
 		for _, o := range obs {
 			if o <= le {

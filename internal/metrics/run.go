@@ -70,7 +70,7 @@ func (s *ScenarioMetrics) SetRun(sum stats.Summary, v stats.Verdict, finished ti
 	}
 	s.setStreamRunLocked(sum.Stream)
 	s.setStatusLocked(v.Status, finished)
-	s.AddCost(sum.EstimatedCost, sum.EstimatedSavings)
+	s.addCostLocked(sum.EstimatedCost, sum.EstimatedSavings)
 	s.addRunLocked(RecordFromSummary(sum, v.Status))
 }
 

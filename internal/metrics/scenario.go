@@ -19,32 +19,33 @@ const numCaches = int(result.CacheMiss) + 1
 // codeError is the code label of a request that got no response.
 const codeError = "error"
 
-// ScenarioMetrics holds the pre-resolved series of one suite/scenario/target
-// triple. Get it from Metrics.Scenario once per scenario run; hand each
-// virtual user or worker its own Recorder.
+// ScenarioMetrics holds the series of one suite/scenario/target triple.
+// Get it from Metrics.Scenario once per scenario run; hand each virtual
+// user or worker its own Recorder.
+//
+// Only series that can occur exist: the in-flight and virtual-users gauges
+// and runs_total{status} from the start; a duration histogram per outcome
+// and cache state, the TTFB histogram, each error kind, each status code,
+// each cache result, dropped requests (created at 0 for configured
+// open-model scenarios) and the cost counters (where a cost is configured)
+// when they first happen. A recorder resolves each series once and keeps
+// it, so recording stays lock- and allocation-free.
 type ScenarioMetrics struct {
 	m    *Metrics
 	vecs *scenarioVecs
 	key  key
 
-	duration  [2][numCaches]prometheus.Observer // [outcome][result.Cache]
-	ttfb      prometheus.Observer
-	codeErr   prometheus.Counter
-	errors    [result.NumKinds]prometheus.Counter // index KindNone stays nil
-	cacheHit  prometheus.Counter
-	cacheMiss prometheus.Counter
-	inFlight  prometheus.Gauge
-	users     prometheus.Gauge
-	dropped   prometheus.Counter
-	cost      prometheus.Counter
-	savings   prometheus.Counter
-	runs      map[string]prometheus.Counter // by runs_total status
+	inFlight prometheus.Gauge
+	users    prometheus.Gauge
+	runs     map[string]prometheus.Counter // by runs_total status
 
 	// removed is set when SetConfig dropped this scenario, so late calls
 	// of a run that outlived the reload do not bring its series back.
-	// removed, vecs (after construction) and codes are guarded by m.mu.
+	// removed, vecs (after construction), codes and live are guarded by
+	// m.mu.
 	removed bool
 	codes   map[int]prometheus.Counter // requests_total by status code
+	live    liveHandles
 	// win is the run history behind the window gauges; guarded by m.mu.
 	win runWindows
 	// stream holds the stream series once the scenario streams (stream.go).
@@ -89,23 +90,10 @@ func (m *Metrics) isConfiguredLocked(k key) bool {
 
 func newScenarioMetrics(m *Metrics, v *scenarioVecs, k key) *ScenarioMetrics {
 	s := &ScenarioMetrics{m: m, vecs: v, key: k, codes: make(map[int]prometheus.Counter), runs: make(map[string]prometheus.Counter), ex: newExemplars()}
-	for o, outcome := range outcomes {
-		for c := range numCaches {
-			s.duration[o][c] = v.duration.WithLabelValues(k.suite, k.scenario, k.target, outcome, result.Cache(c).String())
-		}
-	}
-	s.ttfb = v.ttfb.WithLabelValues(k.suite, k.scenario, k.target)
-	s.codeErr = v.requests.WithLabelValues(k.suite, k.scenario, k.target, codeError)
-	for _, kind := range result.ErrorKinds() {
-		s.errors[kind] = v.errors.WithLabelValues(k.suite, k.scenario, k.target, kind.String())
-	}
-	s.cacheHit = v.cache.WithLabelValues(k.suite, k.scenario, k.target, result.CacheHit.String())
-	s.cacheMiss = v.cache.WithLabelValues(k.suite, k.scenario, k.target, result.CacheMiss.String())
 	s.inFlight = v.inFlight.WithLabelValues(k.suite, k.scenario, k.target)
 	s.users = v.users.WithLabelValues(k.suite, k.scenario, k.target)
-	s.dropped = v.dropped.WithLabelValues(k.suite, k.scenario, k.target)
-	s.cost = v.cost.WithLabelValues(k.suite, k.scenario, k.target)
-	s.savings = v.savings.WithLabelValues(k.suite, k.scenario, k.target)
+	// runs_total{status} stays pre-created: one run per schedule tick is
+	// few enough that increase() missing a series' first run would show.
 	for _, st := range runStatuses {
 		s.runs[st] = v.runs.WithLabelValues(k.suite, k.scenario, k.target, st)
 	}
@@ -124,20 +112,37 @@ func (s *ScenarioMetrics) VirtualUsers() prometheus.Gauge { return s.users }
 // (in-flight cap reached). Non-positive n is ignored.
 func (s *ScenarioMetrics) AddDropped(n int64) {
 	if n > 0 {
-		s.dropped.Add(float64(n))
+		s.droppedCounter().Add(float64(n))
 	}
 }
 
 // AddCost adds to loadcron_estimated_cost_total and
 // loadcron_estimated_savings_total. Negative or NaN amounts are ignored
-// (counters only go up). SetRun already adds the summary's figures: call
-// AddCost only for cost counted some other way.
+// (counters only go up), and so are zeros: a target without a cost per
+// uncached request has no cost series. SetRun already adds the summary's
+// figures: call AddCost only for cost counted some other way.
 func (s *ScenarioMetrics) AddCost(cost, savings float64) {
-	if cost > 0 && !math.IsInf(cost, 0) {
-		s.cost.Add(cost)
+	s.m.mu.Lock()
+	defer s.m.mu.Unlock()
+	s.addCostLocked(cost, savings)
+}
+
+func (s *ScenarioMetrics) addCostLocked(cost, savings float64) {
+	okCost := cost > 0 && !math.IsInf(cost, 0)
+	okSavings := savings > 0 && !math.IsInf(savings, 0)
+	if !okCost && !okSavings {
+		return
 	}
-	if savings > 0 && !math.IsInf(savings, 0) {
-		s.savings.Add(savings)
+	// Both counters exist from the first cost figure on, so that a run
+	// served entirely from cache still shows a cost (of 0).
+	k := s.key
+	c := s.vecs.cost.WithLabelValues(k.suite, k.scenario, k.target)
+	sv := s.vecs.savings.WithLabelValues(k.suite, k.scenario, k.target)
+	if okCost {
+		c.Add(cost)
+	}
+	if okSavings {
+		sv.Add(savings)
 	}
 }
 
@@ -172,6 +177,7 @@ func (s *ScenarioMetrics) detachLocked() {
 	s.removed = true
 	s.vecs = newScenarioVecs(promauto.With(nil), false)
 	clear(s.codes)
+	s.live = liveHandles{}
 	s.stream = nil
 }
 
@@ -191,7 +197,8 @@ type codeEntry struct {
 	c    prometheus.Counter
 }
 
-// recorder is one goroutine's view of a ScenarioMetrics.
+// recorder is one goroutine's view of a ScenarioMetrics: its own copy of
+// each series handle, resolved (and the series created) on first use.
 type recorder struct {
 	s      *ScenarioMetrics
 	stream *streamHandles // resolved on the first streamed result
@@ -199,6 +206,7 @@ type recorder struct {
 	n      int                 // used entries of codes
 	next   int                 // entry to replace once codes is full
 	late   prometheus.Observer // pacer lateness, resolved on the first paced result
+	live   liveHandles
 }
 
 // Record observes one result: duration by outcome and cache state, TTFB
@@ -212,11 +220,14 @@ func (r *recorder) Record(res *result.Result) {
 	if !ok {
 		o = 1
 	}
+	// The cache label says what the signal said about a successful
+	// response (as the hit rate does); a failure's is always unknown, so a
+	// failed request needs one duration series, not three.
 	c := res.Cache
-	if int(c) >= numCaches {
+	if int(c) >= numCaches || !ok {
 		c = result.CacheUnknown
 	}
-	s.observeDuration(s.duration[o][c], o, c, res)
+	s.observeDuration(r.duration(o, c), o, c, res)
 	if res.Lateness > 0 {
 		if r.late == nil {
 			r.late = s.latenessObserver()
@@ -234,25 +245,22 @@ func (r *recorder) Record(res *result.Result) {
 		}
 	}
 	if res.Code != 0 {
-		s.ttfb.Observe(res.TTFB.Seconds())
+		r.ttfb().Observe(res.TTFB.Seconds())
 		r.counter(res.Code).Inc()
 	} else {
-		s.codeErr.Inc()
+		r.codeErr().Inc()
 	}
 
 	if !ok {
 		// Kinds outside the known set have no series; the failure still
 		// shows in the duration and requests series above.
-		if int(res.Kind) < result.NumKinds {
-			s.errors[res.Kind].Inc()
+		if res.Kind != result.KindNone && int(res.Kind) < result.NumKinds {
+			r.kind(res.Kind).Inc()
 		}
 		return
 	}
-	switch c {
-	case result.CacheHit:
-		s.cacheHit.Inc()
-	case result.CacheMiss:
-		s.cacheMiss.Inc()
+	if c == result.CacheHit || c == result.CacheMiss {
+		r.cacheResult(c).Inc()
 	}
 }
 

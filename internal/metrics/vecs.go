@@ -89,7 +89,7 @@ func newScenarioVecs(f promauto.Factory, native bool) *scenarioVecs {
 		ttfb: f.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: Namespace, Name: "request_ttfb_seconds",
 			Help:    "Time from the actual send to the first response byte, for requests that got a response.",
-			Buckets: DurationBuckets,
+			Buckets: TTFBBuckets,
 		}, with()),
 		requests: counter("requests_total", "Completed requests by HTTP status code (\"error\" when no response arrived).", "code"),
 		errors:   counter("request_errors_total", "Failed requests by error kind.", "kind"),

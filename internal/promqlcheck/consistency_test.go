@@ -49,6 +49,20 @@ suites:
         requests_per_user: 3
         request: {path: /api/chat, body: '{"message": "refund policy"}'}
         thresholds: {min_success_rate: 0.95, max_avg_latency: 3s, max_p95_latency: 5s, max_p99_latency: 10s, min_cache_hit_rate: 0.5}
+      # Series exist only once they can occur: an open-model scenario has
+      # its dropped-requests counter, and failing requests their error
+      # kind, so the scrape holds every family the queries may name.
+      - name: open
+        target: chat
+        rate: 5
+        duration: 400ms
+        request: {path: /api/chat, body: '{"message": "refund policy"}'}
+      - name: failing
+        target: chat
+        critical: false
+        users: 1
+        requests_per_user: 1
+        request: {path: /no-such-path}
 server: {run_on_start: true}
 history: {dir: %q}
 `, simURL, filepath.Join(dir, "data"))
