@@ -13,9 +13,39 @@ import (
 	"github.com/loadcron/loadcron/internal/config"
 )
 
-// slack is what the ramp tests allow between the controller reading the
-// clock and the test seeing the value it published.
-const slack = 50 * time.Millisecond
+// planRange is the lowest and highest value of plan over [lo, hi].
+func planRange(plan func(time.Duration) float64, lo, hi time.Duration) (float64, float64) {
+	mn, mx := math.Inf(1), math.Inf(-1)
+	for i := 0; i <= 100; i++ {
+		v := plan(lo + (hi-lo)*time.Duration(i)/100)
+		mn, mx = math.Min(mn, v), math.Max(mx, v)
+	}
+	return mn, mx
+}
+
+// checkPublished asserts that each published plan value is the plan at the
+// controller's clock reading for it. That reading is not seen, but it lies
+// between the previous publication and this one (the controller reads the
+// clock after publishing, and publishes after reading), whatever the
+// scheduler did in between: so the value must lie within the plan's range
+// over that interval. Times are counted from the test's start, which is
+// before the engine's by at most the first publication's time.
+func checkPublished(t *testing.T, what string, events []loadEvent, start time.Time, plan func(time.Duration) float64) {
+	t.Helper()
+	if len(events) == 0 {
+		t.Fatalf("no %s published", what)
+	}
+	skew := events[0].at.Sub(start)
+	prev := time.Duration(0)
+	for _, ev := range events[:len(events)-1] { // the last is the 0 at the end
+		at := ev.at.Sub(start)
+		lo, hi := planRange(plan, max(prev-skew, 0), at)
+		if ev.v < lo-1e-9 || ev.v > hi+1e-9 {
+			t.Errorf("%s %v published at %v, want %v..%v (the plan since the previous one at %v)", what, ev.v, at, lo, hi, prev)
+		}
+		prev = at
+	}
+}
 
 // loadLog records, in one order, the planned-users values the controller
 // publishes at each tick and every move of the running-users gauge.
@@ -74,8 +104,8 @@ func (l *loadLog) checkFollows(t *testing.T) {
 }
 
 // checkPlan asserts that each published value is floor(PlanAt) of the
-// controller's clock at its tick: between the plan's value slack before
-// the test saw it and the value then.
+// controller's clock at its tick (checkPublished), and that the run ends
+// with nothing planned or running.
 func (l *loadLog) checkPlan(t *testing.T, sc *config.Scenario, start time.Time) {
 	t.Helper()
 	l.mu.Lock()
@@ -84,15 +114,13 @@ func (l *loadLog) checkPlan(t *testing.T, sc *config.Scenario, start time.Time) 
 	if len(plans) < 10 {
 		t.Fatalf("only %d planned-users updates", len(plans))
 	}
-	for _, i := range plans[:len(plans)-1] {
-		ev := l.events[i]
-		at := ev.at.Sub(start)
-		a := math.Floor(sc.PlanAt(at-slack) + 1e-9)
-		b := math.Floor(sc.PlanAt(at) + 1e-9)
-		if ev.v < math.Min(a, b) || ev.v > math.Max(a, b) {
-			t.Errorf("planned %v at %v, want %v..%v", ev.v, at, math.Min(a, b), math.Max(a, b))
-		}
+	var events []loadEvent
+	for _, i := range plans {
+		events = append(events, l.events[i])
 	}
+	checkPublished(t, "planned users", events, start, func(at time.Duration) float64 {
+		return math.Floor(sc.PlanAt(at) + 1e-9)
+	})
 	if last := l.events[plans[len(plans)-1]]; last.v != 0 || l.running != 0 {
 		t.Errorf("after the run: planned %v, running %v; want 0 and 0", last.v, l.running)
 	}
@@ -249,12 +277,7 @@ func testOpenStagesFollowPlan(t *testing.T) {
 			t.Errorf("by %v: %d requests arrived, more than the plan's %.0f", at, n, hi)
 		}
 	}
-	for _, ev := range planned.events[:len(planned.events)-1] {
-		at := ev.at.Sub(start)
-		if lo, hi := spec.Scenario.PlanAt(at-slack), spec.Scenario.PlanAt(at); ev.v < lo-1e-9 || ev.v > hi+1e-9 {
-			t.Errorf("planned rate %v at %v, want %v..%v", ev.v, at, lo, hi)
-		}
-	}
+	checkPublished(t, "planned rate", planned.events, start, spec.Scenario.PlanAt)
 	if planned.cur != 0 {
 		t.Errorf("planned rate %v after the run, want 0", planned.cur)
 	}
