@@ -25,6 +25,8 @@ var mayBeEmpty = []emptyOK{
 	// healthy run has no error kinds, and a closed-model scenario no drops.
 	{`loadcron_request_errors_total`, "no request has failed yet", ""},
 	{`loadcron_dropped_requests_total`, "no open-model request was dropped (or the scenario is closed-model)", ""},
+	{`loadcron_estimated_cost_total`, "a target without cost_per_uncached_request has no cost series", ""},
+	{`loadcron_estimated_savings_total`, "a target without cost_per_uncached_request has no cost series", ""},
 }
 
 // dashboardVars are the template-variable values the queries are run
