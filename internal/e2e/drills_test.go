@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"fmt"
+	"net/http"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -45,7 +47,10 @@ var drillQueries = []string{"What is your refund policy?", "How do I reset my pa
 //   - down/probe (downsim): 2 users × 2;
 //   - steady/half and steady/five (steadysim): 20 users × 10 each, answered
 //     429 at random to 0.5 % and 5 % of requests (chatsim's per-request
-//     faults), for the whole test.
+//     faults), for the whole test;
+//
+// with server.external_url and server.grafana_url set, so alerts link to
+// their run and dashboard.
 func drillConfig(urls map[string]string) string {
 	return fmt.Sprintf(`
 targets:
@@ -130,6 +135,8 @@ suites:
 server:
   run_on_start: true
   concurrent_suites: true
+  external_url: http://@ADDR@
+  grafana_url: https://grafana.example
 `, urls["cachesim"], urls["errsim"], urls["slowsim"], urls["downsim"], urls["steadysim"],
 		drillQueries[0], drillQueries[1], drillQueries[0], drillQueries[1], drillQueries[0], drillQueries[1])
 }
@@ -219,6 +226,7 @@ func TestE2EDrills(t *testing.T) {
 	}
 
 	t.Run("faults", func(t *testing.T) { runDrills(t, s, s.drills()) })
+	t.Run("links", func(t *testing.T) { checkLinks(t, s) })
 	t.Run("daemon", func(t *testing.T) { daemonDrills(t, s) })
 	t.Run("steady", func(t *testing.T) { steadyDrill(t, s, start) })
 
@@ -430,4 +438,45 @@ func promFiring(prom, instance string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// checkLinks: the cache-off page links to the run that raised it (through
+// the daemon's /runs/last?…&t= redirect, which still leads there after
+// newer runs) and to the scenario dashboard with its labels selected.
+func checkLinks(t *testing.T, s *drillStack) {
+	_, a := s.rec.await(t, "cache-off page", "firing", alertMatch("LoadcronCacheHitRatioLow", "suite", "cache"), 10*time.Second)
+	runs, err := runsAfter(s.lc, "cache", time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fired runReport
+	for _, r := range runs {
+		if !r.FinishedAt.After(a.StartsAt.Add(500 * time.Millisecond)) {
+			fired = r
+		}
+	}
+	runURL := a.Annotations["run_url"]
+	if !strings.HasPrefix(runURL, s.lc+"/runs/last?suite=cache&scenario=cached&t=") {
+		t.Fatalf("run_url %q: want %s/runs/last?suite=cache&scenario=cached&t=…", runURL, s.lc)
+	}
+	noFollow := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noFollow.Get(runURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	want := s.lc + "/runs/" + fired.RunID + "#scenario-cached"
+	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != want {
+		t.Errorf("run_url %s: %d → %q; want 302 → %q (the run that raised the alert)", runURL, resp.StatusCode, resp.Header.Get("Location"), want)
+	}
+	if code, _, err := httpDo("GET", want, nil); err != nil || code != 200 {
+		t.Errorf("run page %s: %d %v", want, code, err)
+	}
+	dash := "https://grafana.example/d/loadcron-scenario?var-job=loadcron&var-instance=" + url.QueryEscape(s.lcInst) +
+		"&var-suite=cache&var-scenario=cached&var-target=cachesim"
+	if a.Annotations["dashboard_url"] != dash {
+		t.Errorf("dashboard_url %q, want %q", a.Annotations["dashboard_url"], dash)
+	}
+	t.Logf("the page links to %s (run %s) and %s", runURL, fired.RunID, a.Annotations["dashboard_url"])
 }

@@ -92,7 +92,8 @@ func (c *chatsimProc) stats() chatsimStats {
 }
 
 // startLoadcron runs `loadcron serve` with config text (in
-// dir/name/loadcron.yaml), extra flags and a data directory of its own,
+// dir/name/loadcron.yaml, @ADDR@ replaced by its listen address), extra
+// flags and a data directory of its own,
 // and waits until it is ready. It returns the process and its address.
 func startLoadcron(t *testing.T, dir, bin, name, config string, flags ...string) (*proc, string) {
 	t.Helper()
@@ -100,8 +101,10 @@ func startLoadcron(t *testing.T, dir, bin, name, config string, flags ...string)
 	if err := os.MkdirAll(sub, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	cfg := writeFile(t, sub, "loadcron.yaml", config)
 	addr := freeAddr(t)
+	// @ADDR@ in the config is the daemon's own address (for
+	// server.external_url).
+	cfg := writeFile(t, sub, "loadcron.yaml", strings.ReplaceAll(config, "@ADDR@", addr))
 	// --web.enable-lifecycle: the daemon phase reloads with POST /-/reload.
 	args := append([]string{"serve", "--config.file", cfg, "--web.listen-address", addr,
 		"--data-dir", filepath.Join(sub, "data"), "--log.format", "json", "--web.enable-lifecycle"}, flags...)

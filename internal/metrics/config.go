@@ -20,7 +20,10 @@ import (
 //     at zero; every series of a suite no longer configured is deleted, and
 //     so are target_up and the health-check duration of removed targets;
 //   - loadcron_config_info{hash} is set to 1 for cfg.Hash and the old hash's
-//     series is deleted.
+//     series is deleted;
+//   - loadcron_links_info{external_url, grafana_url} follows
+//     server.external_url and server.grafana_url (absent when neither is
+//     set).
 //
 // From the first SetConfig on, suite, scenario and target calls for names
 // that are not configured are ignored (a run that outlived a reload). The
@@ -116,6 +119,7 @@ func (m *Metrics) SetConfig(cfg *config.Config) {
 	}
 	m.configInfo.WithLabelValues(hash).Set(1)
 	m.hash = hash
+	m.links.set(cfg.Server.ExternalURL, cfg.Server.GrafanaURL)
 }
 
 // setThresholdsLocked sets the configured thresholds of k and deletes the

@@ -29,6 +29,7 @@ var additions = []string{
 	"loadcron_window_error_ratio_lower_bound",
 	"loadcron_window_http_5xx_ratio_lower_bound",
 	"loadcron_window_cache_hit_ratio_upper_bound",
+	"loadcron_links_info",
 }
 
 // specNames is every metric family of SPEC §5, literally: a rename here

@@ -79,6 +79,7 @@ type Metrics struct {
 	targetHealthDuration *prometheus.GaugeVec
 
 	configInfo          *prometheus.GaugeVec
+	links               *linksInfo
 	reloadSuccessful    prometheus.Gauge
 	reloadSuccessfulSec prometheus.Gauge
 
@@ -154,6 +155,7 @@ func New(reg prometheus.Registerer, opts Options) *Metrics {
 			Help: "Duration of the target's last health check.",
 		}, target),
 
+		links: newLinksInfo(f),
 		configInfo: f.NewGaugeVec(prometheus.GaugeOpts{
 			Namespace: Namespace, Name: "config_info",
 			Help: "Always 1; labelled with the hash of the configuration in force.",

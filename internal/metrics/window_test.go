@@ -250,3 +250,33 @@ func TestWindowSeriesFollowReload(t *testing.T) {
 		}
 	}
 }
+
+// TestLinksInfoFollowsConfig: loadcron_links_info carries the configured
+// link bases, changes with them, and is absent without them.
+func TestLinksInfoFollowsConfig(t *testing.T) {
+	m, reg := newTestMetrics(t, Options{})
+	cfg := testConfig("aaaa")
+	m.SetConfig(cfg)
+	if n := testutil.CollectAndCount(reg, "loadcron_links_info"); n != 0 {
+		t.Errorf("%d links_info series without link bases, want 0", n)
+	}
+	cfg.Server.ExternalURL = "https://ops.example/loadcron"
+	m.SetConfig(cfg)
+	compare(t, reg, `
+# HELP loadcron_links_info Always 1; labelled with server.external_url and server.grafana_url (present only when one is set), for links in alert annotations.
+# TYPE loadcron_links_info gauge
+loadcron_links_info{external_url="https://ops.example/loadcron",grafana_url=""} 1
+`, "loadcron_links_info")
+	cfg.Server.GrafanaURL = "https://grafana.example"
+	m.SetConfig(cfg)
+	compare(t, reg, `
+# HELP loadcron_links_info Always 1; labelled with server.external_url and server.grafana_url (present only when one is set), for links in alert annotations.
+# TYPE loadcron_links_info gauge
+loadcron_links_info{external_url="https://ops.example/loadcron",grafana_url="https://grafana.example"} 1
+`, "loadcron_links_info")
+	cfg.Server.ExternalURL, cfg.Server.GrafanaURL = "", ""
+	m.SetConfig(cfg)
+	if n := testutil.CollectAndCount(reg, "loadcron_links_info"); n != 0 {
+		t.Errorf("%d links_info series after the bases were removed, want 0", n)
+	}
+}

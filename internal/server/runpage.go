@@ -2,8 +2,10 @@ package server
 
 import (
 	"bytes"
+	"math"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/loadcron/loadcron/internal/report"
 )
@@ -83,19 +85,38 @@ func runPageViewOf(rep *report.Report, l linker) runPageView {
 	return v
 }
 
-// lastRun serves GET /runs/last?suite=S[&scenario=X]: a redirect to the
-// newest run of suite S (to scenario X's section when given), so an alert
-// can link to "the run that shows it" without knowing its id.
+// lastRun serves GET /runs/last?suite=S[&scenario=X][&t=UNIX]: a redirect
+// to the newest run of suite S (to scenario X's section when given), so an
+// alert can link to "the run that shows it" without knowing its id. With t
+// (Unix seconds, fractions allowed) it is the newest run that had started
+// by then: an alert's annotation carries the time its scenario last
+// finished, so the link still leads to that run after newer ones.
 func (s *Server) lastRun(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	suite, scenario := q.Get("suite"), q.Get("scenario")
 	if suite == "" {
-		s.notFoundPage(w, "which suite? use /runs/last?suite=NAME[&scenario=NAME]")
+		s.notFoundPage(w, "which suite? use /runs/last?suite=NAME[&scenario=NAME][&t=UNIX]")
 		return
+	}
+	at := time.Time{}
+	if v := q.Get("t"); v != "" {
+		sec, err := strconv.ParseFloat(v, 64)
+		if err != nil || math.IsNaN(sec) || math.IsInf(sec, 0) || sec < 0 || sec > 1e11 {
+			s.notFoundPage(w, "t must be Unix seconds, got "+strconv.Quote(v))
+			return
+		}
+		at = time.Unix(0, int64(sec*1e9))
 	}
 	var runs []*report.Report
 	if s.opts.Runs != nil {
-		runs = s.opts.Runs.List(suite, 1)
+		limit := 1
+		if !at.IsZero() {
+			limit = 0 // all, newest first: take the first that started by t
+		}
+		runs = s.opts.Runs.List(suite, limit)
+	}
+	for len(runs) > 0 && !at.IsZero() && runs[0].StartedAt.After(at) {
+		runs = runs[1:]
 	}
 	if len(runs) == 0 {
 		s.notFoundPage(w, "suite "+strconv.Quote(suite)+" has no run yet")

@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -174,6 +175,28 @@ func TestLastRunRedirect(t *testing.T) {
 		{"?suite=other", 404, ""},
 		{"", 404, ""},
 	}
+	// With t, the newest run that had started by then: an alert links to
+	// the run that raised it (t is when its scenario finished) even after
+	// newer runs.
+	first, second := failingReport(0, 4), failingReport(1, 6)
+	during := float64(second.StartedAt.UnixNano())/1e9 + 0.5
+	tests = append(tests, []struct {
+		query    string
+		code     int
+		location string
+	}{
+		// during the second run: that run
+		{fmt.Sprintf("?suite=chat+api&scenario=nobody+home&t=%.3f", during), 302, "../runs/" + second.RunID + "#scenario-nobody-home"},
+		// a moment before the second run started: the first
+		{fmt.Sprintf("?suite=chat+api&t=%.3f", float64(second.StartedAt.UnixNano())/1e9-0.001), 302, "../runs/" + first.RunID},
+		// long after: the newest
+		{fmt.Sprintf("?suite=chat+api&t=%d", last.FinishedAt.Unix()+3600), 302, "../runs/" + last.RunID},
+		// before any run
+		{fmt.Sprintf("?suite=chat+api&t=%d", first.StartedAt.Unix()-60), 404, ""},
+		// not a time
+		{"?suite=chat+api&t=soon", 404, ""},
+		{"?suite=chat+api&t=NaN", 404, ""},
+	}...)
 	for _, tc := range tests {
 		resp, err := client.Get(url + "/runs/last" + tc.query)
 		if err != nil {
