@@ -38,9 +38,9 @@ var drillQueries = []string{"What is your refund policy?", "How do I reset my pa
 
 // drillConfig runs five suites every 3s, all at once (concurrent_suites):
 //
-//   - cache/cached (cachesim): 10 users × 3, critical, every kind of
-//     threshold (the cache's the one its drill breaks: min_cache_hit_rate
-//     75 %);
+//   - cache/cached (cachesim, with a cost per uncached request): 10 users
+//     × 3, critical, every kind of threshold (the cache's the one its
+//     drill breaks: min_cache_hit_rate 75 %);
 //   - errors/flaky (errsim): 50 users × 10 = 500 requests, two runs fill
 //     the 1000-request ratio window;
 //   - slow/latency (slowsim): 5 users × 2, max_p95_latency 300ms;
@@ -54,7 +54,7 @@ var drillQueries = []string{"What is your refund policy?", "How do I reset my pa
 func drillConfig(urls map[string]string) string {
 	return fmt.Sprintf(`
 targets:
-  cachesim: {url: %q, timeout: 5s, health_check: {timeout: 2s}}
+  cachesim: {url: %q, timeout: 5s, health_check: {timeout: 2s}, cost_per_uncached_request: 0.06}
   errsim: {url: %q, timeout: 5s, health_check: {timeout: 2s}}
   slowsim: {url: %q, timeout: 5s, health_check: {timeout: 2s}}
   downsim: {url: %q, timeout: 5s, health_check: {timeout: 2s}}
