@@ -45,13 +45,18 @@ func runRecord(rep *report.Report, sr report.ScenarioResult) metrics.RunRecord {
 		}
 		return metrics.RunRecord{Status: sr.Status, TargetDown: down}
 	}
-	return metrics.RunRecord{
+	r := metrics.RunRecord{
 		Status: sr.Status, Measured: true,
 		Requests: sr.TotalRequests, Successful: sr.Successful, Failed: sr.Failed,
 		HTTP5xx:   sr.Errors["http_5xx"],
 		CacheHits: sr.CachedResponses, CacheMisses: sr.CacheMisses, Dropped: sr.Dropped,
 		P95: msDuration(sr.P95LatencyMs), P99: msDuration(sr.P99LatencyMs),
 	}
+	if st := sr.Streaming; st != nil {
+		r.Streamed = true
+		r.FirstEventP95, r.EventGapP95 = msDuration(st.FirstEvent.P95), msDuration(st.EventGap.P95)
+	}
+	return r
 }
 
 func msDuration(ms float64) time.Duration { return time.Duration(ms * float64(time.Millisecond)) }

@@ -181,3 +181,36 @@ func countSeries(t *testing.T, g prometheus.Gatherer, match string, prefixes ...
 	}
 	return n
 }
+
+// TestStreamRunWindow: the second largest streaming P95s of the last 3
+// measured runs that streamed, for the 2-of-3 streaming alert; absent
+// before two such runs.
+func TestStreamRunWindow(t *testing.T) {
+	m, reg := newTestMetrics(t, Options{})
+	m.SetConfig(streamConfig())
+	s := m.Scenario("chat", "tokens", "chatsim")
+	run := func(first, gap time.Duration) {
+		s.SetRun(stats.Summary{Total: 10, Successful: 10, Stream: &stats.StreamSummary{
+			FirstEvent: stats.Distribution{P95: first}, EventGap: stats.Distribution{P95: gap}}},
+			stats.Verdict{Status: stats.StatusPassed}, t0)
+	}
+	base := []string{"scenario", "tokens"}
+	run(time.Second, 100*time.Millisecond)
+	if n := countSeries(t, reg, `scenario="tokens"`, "loadcron_recent_runs_stream_seconds"); n != 0 {
+		t.Errorf("%d window series after one run", n)
+	}
+	run(3*time.Second, 50*time.Millisecond)
+	run(2*time.Second, 400*time.Millisecond)
+	if got := value(t, reg, "loadcron_recent_runs_stream_seconds", base, "stat", "first_event_p95"); got != 2 {
+		t.Errorf("first event window %v, want 2 (second largest of 1, 3, 2)", got)
+	}
+	if got := value(t, reg, "loadcron_recent_runs_stream_seconds", base, "stat", "event_gap_p95"); got != 0.1 {
+		t.Errorf("gap window %v, want 0.1 (second largest of .1, .05, .4)", got)
+	}
+	// A run that read no stream does not count, and pushes the oldest out
+	// of the last 3: 3s and 2s remain.
+	s.SetRun(stats.Summary{Total: 10, Successful: 10}, stats.Verdict{Status: stats.StatusPassed}, t0)
+	if got := value(t, reg, "loadcron_recent_runs_stream_seconds", base, "stat", "first_event_p95"); got != 2 {
+		t.Errorf("first event window %v, want 2 (second largest of 3, 2)", got)
+	}
+}

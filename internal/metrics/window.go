@@ -56,18 +56,28 @@ type RunRecord struct {
 	Dropped int64
 	// P95 and P99 are the run's exact latency percentiles.
 	P95, P99 time.Duration
+	// Streamed marks a run that read streamed responses; FirstEventP95
+	// and EventGapP95 are then its exact P95 time to first event and P95
+	// gap between events.
+	Streamed                   bool
+	FirstEventP95, EventGapP95 time.Duration
 }
 
 // RecordFromSummary is the window record of a run with summary sum and
 // status st.
 func RecordFromSummary(sum stats.Summary, st stats.Status) RunRecord {
-	return RunRecord{
+	r := RunRecord{
 		Status: st, Measured: true,
 		Requests: sum.Total, Successful: sum.Successful, Failed: sum.Failed,
 		HTTP5xx:   sum.Errors[result.KindHTTP5xx],
 		CacheHits: sum.CacheHits, CacheMisses: sum.CacheMisses, Dropped: sum.Dropped,
 		P95: sum.P95, P99: sum.P99,
+		Streamed: sum.Stream != nil,
 	}
+	if st := sum.Stream; st != nil {
+		r.FirstEventP95, r.EventGapP95 = st.FirstEvent.P95, st.EventGap.P95
+	}
+	return r
 }
 
 // runWindows is one scenario's run history for the windows; guarded by
@@ -104,6 +114,7 @@ type windowVecs struct {
 	recentRuns    *prometheus.GaugeVec
 	recentLatency *prometheus.GaugeVec
 	recentDropped *prometheus.GaugeVec
+	recentStream  *prometheus.GaugeVec
 
 	runs       *prometheus.GaugeVec
 	requests   *prometheus.GaugeVec
@@ -124,6 +135,8 @@ func newWindowVecs(f promauto.Factory, labels func(extra ...string) []string) *w
 			"How many of the scenario's last 3 runs ended with each status (runs its target's failed health check prevented are not counted).", "status"),
 		recentLatency: gauge("recent_runs_latency_seconds",
 			"Second largest latency statistic of the scenario's last 3 measured runs: above a limit when at least 2 of them were (present from 2 runs on).", "stat"),
+		recentStream: gauge("recent_runs_stream_seconds",
+			"Second largest streaming statistic (first_event_p95, event_gap_p95) of the scenario's last 3 measured runs that read streams: above a limit when at least 2 of them were (present from 2 such runs on).", "stat"),
 		recentDropped: gauge("recent_runs_dropped_ratio",
 			"Second largest share of planned open-model requests not sent (dropped / (completed + dropped)) among the last 3 measured runs (present from 2 runs on)."),
 
@@ -144,7 +157,7 @@ func newWindowVecs(f promauto.Factory, labels func(extra ...string) []string) *w
 
 func (v *windowVecs) all() []partialDeleter {
 	return []partialDeleter{
-		v.recentRuns, v.recentLatency, v.recentDropped,
+		v.recentRuns, v.recentLatency, v.recentDropped, v.recentStream,
 		v.runs, v.requests, v.failed, v.http5xx, v.cacheHits, v.errorLower, v.http5xxLow, v.cacheUpper,
 	}
 }
@@ -218,6 +231,29 @@ func (s *ScenarioMetrics) publishWindowsLocked() {
 		return float64(r.Dropped) / float64(r.Requests+r.Dropped)
 	})
 	set(v.recentDropped, ok, dropped)
+
+	// Streaming figures: the last 3 measured runs that read streams.
+	var streamed []RunRecord
+	for _, r := range recent {
+		if r.Streamed {
+			streamed = append(streamed, r)
+		}
+	}
+	streamSecond := func(f func(RunRecord) time.Duration) (float64, bool) {
+		if len(streamed) < 2 {
+			return 0, false
+		}
+		vals := make([]float64, len(streamed))
+		for i, r := range streamed {
+			vals[i] = f(r).Seconds()
+		}
+		slices.SortFunc(vals, func(a, b float64) int { return cmp.Compare(b, a) })
+		return vals[1], true
+	}
+	first, ok := streamSecond(func(r RunRecord) time.Duration { return r.FirstEventP95 })
+	set(v.recentStream, ok, first, "first_event_p95")
+	gap, ok := streamSecond(func(r RunRecord) time.Duration { return r.EventGapP95 })
+	set(v.recentStream, ok, gap, "event_gap_p95")
 
 	win := ratioWindow(w.measured)
 	has := win.runs > 0

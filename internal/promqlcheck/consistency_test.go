@@ -63,6 +63,13 @@ suites:
         users: 1
         requests_per_user: 1
         request: {path: /no-such-path}
+      # a streamed scenario, for the loadcron_stream_* series
+      - name: tokens
+        target: chat
+        users: 1
+        requests_per_user: 2
+        request: {path: /api/chat, body: '{"message": "refund policy", "stream": true}', stream: sse}
+        thresholds: {max_p95_first_event: 5s, max_p95_event_gap: 1s}
 server: {run_on_start: true}
 history: {dir: %q}
 `, simURL, filepath.Join(dir, "data"))
