@@ -211,12 +211,46 @@ func eventually(t *testing.T, timeout time.Duration, what string, cond func() (b
 	}
 }
 
+// listenOn starts a process on a fresh loopback address: start(addr)
+// starts it and returns the URL that answers 200 once it is ready. A port
+// freeAddr found free can be taken before the process binds it (by another
+// process, or as the local port of an outgoing connection: the stacks
+// make thousands), so when the process exits saying the address is in
+// use, listenOn tries again on another port, up to three times.
+func listenOn(t *testing.T, start func(addr string) (*proc, string)) (*proc, string) {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		addr := freeAddr(t)
+		p, url := start(addr)
+		if awaitReady(t, p, url) {
+			return p, addr
+		}
+		log := tail(p.log, 40)
+		if attempt == 3 || !strings.Contains(log, "address already in use") {
+			t.Fatalf("%s exited before it was ready:\n%s", p.name, log)
+		}
+		t.Logf("%s: %s was taken before it could listen; another port", p.name, addr)
+	}
+}
+
 // waitReady waits until GET url answers 200, failing early if p exits.
 func waitReady(t *testing.T, p *proc, url string) {
 	t.Helper()
+	if !awaitReady(t, p, url) {
+		done, code := p.exited()
+		t.Fatalf("%s exited (%v, code %d) before it was ready:\n%s", p.name, done, code, tail(p.log, 40))
+	}
+}
+
+// awaitReady waits until GET url answers 200 and reports true, or false
+// as soon as p exits.
+func awaitReady(t *testing.T, p *proc, url string) bool {
+	t.Helper()
+	exited := false
 	eventually(t, 60*time.Second, p.name+" ready", func() (bool, string) {
-		if done, code := p.exited(); done {
-			t.Fatalf("%s exited with code %d before it was ready:\n%s", p.name, code, tail(p.log, 40))
+		if done, _ := p.exited(); done {
+			exited = true
+			return true, ""
 		}
 		code, _, err := httpDo("GET", url, nil)
 		if err != nil {
@@ -224,4 +258,6 @@ func waitReady(t *testing.T, p *proc, url string) {
 		}
 		return code == 200, "status " + strconv.Itoa(code)
 	})
+	return !exited
 }
+

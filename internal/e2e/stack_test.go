@@ -46,16 +46,24 @@ func startChatsim(t *testing.T, dir, bin string, args ...string) *chatsimProc {
 // with several.
 func startNamedChatsim(t *testing.T, dir, bin, name string, args ...string) *chatsimProc {
 	t.Helper()
-	c := &chatsimProc{t: t, dir: dir, bin: bin, logName: name, addr: freeAddr(t), args: args}
-	c.start()
+	c := &chatsimProc{t: t, dir: dir, bin: bin, logName: name, args: args}
+	c.proc, c.addr = listenOn(t, func(addr string) (*proc, string) {
+		c.addr = addr
+		return c.launch(), c.url() + "/health"
+	})
 	return c
 }
 
+// start starts the process again on the same address (after stop).
 func (c *chatsimProc) start() {
 	c.t.Helper()
-	args := append([]string{"--listen", c.addr, "--seed", "1"}, c.args...)
-	c.proc = startProc(c.t, c.dir, c.logName, c.bin, args...)
+	c.proc = c.launch()
 	waitReady(c.t, c.proc, c.url()+"/health")
+}
+
+func (c *chatsimProc) launch() *proc {
+	args := append([]string{"--listen", c.addr, "--seed", "1"}, c.args...)
+	return startProc(c.t, c.dir, c.logName, c.bin, args...)
 }
 
 func (c *chatsimProc) url() string { return "http://" + c.addr }
@@ -101,16 +109,15 @@ func startLoadcron(t *testing.T, dir, bin, name, config string, flags ...string)
 	if err := os.MkdirAll(sub, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	addr := freeAddr(t)
-	// @ADDR@ in the config is the daemon's own address (for
-	// server.external_url).
-	cfg := writeFile(t, sub, "loadcron.yaml", strings.ReplaceAll(config, "@ADDR@", addr))
-	// --web.enable-lifecycle: the daemon phase reloads with POST /-/reload.
-	args := append([]string{"serve", "--config.file", cfg, "--web.listen-address", addr,
-		"--data-dir", filepath.Join(sub, "data"), "--log.format", "json", "--web.enable-lifecycle"}, flags...)
-	p := startProc(t, dir, name, bin, args...)
-	waitReady(t, p, "http://"+addr+"/-/ready")
-	return p, addr
+	return listenOn(t, func(addr string) (*proc, string) {
+		// @ADDR@ in the config is the daemon's own address (for
+		// server.external_url).
+		cfg := writeFile(t, sub, "loadcron.yaml", strings.ReplaceAll(config, "@ADDR@", addr))
+		// --web.enable-lifecycle: the drills reload with POST /-/reload.
+		args := append([]string{"serve", "--config.file", cfg, "--web.listen-address", addr,
+			"--data-dir", filepath.Join(sub, "data"), "--log.format", "json", "--web.enable-lifecycle"}, flags...)
+		return startProc(t, dir, name, bin, args...), "http://" + addr + "/-/ready"
+	})
 }
 
 // promConfig is a Prometheus configuration scraping targets every second
@@ -141,20 +148,19 @@ func startPrometheus(t *testing.T, dir, name, config string, flags ...string) st
 	t.Helper()
 	bin := tool(t, "prometheus")
 	cfg := writeFile(t, dir, name+".yml", config)
-	addr := freeAddr(t)
-	args := append([]string{
-		"--config.file=" + cfg,
-		"--web.listen-address=" + addr,
-		"--storage.tsdb.path=" + filepath.Join(dir, name+"-tsdb"),
-		// Re-send firing alerts often, so that Alertmanager's copy of
-		// a firing alert expires soon after Prometheus forgets it.
-		"--rules.alert.resend-delay=2s",
-		"--log.level=warn",
-	}, flags...)
-	p := startProc(t, dir, name, bin, args...)
-	base := "http://" + addr
-	waitReady(t, p, base+"/-/ready")
-	return base
+	_, addr := listenOn(t, func(addr string) (*proc, string) {
+		args := append([]string{
+			"--config.file=" + cfg,
+			"--web.listen-address=" + addr,
+			"--storage.tsdb.path=" + filepath.Join(dir, name+"-tsdb"),
+			// Re-send firing alerts often, so that Alertmanager's copy
+			// of a firing alert expires soon after Prometheus forgets it.
+			"--rules.alert.resend-delay=2s",
+			"--log.level=warn",
+		}, flags...)
+		return startProc(t, dir, name, bin, args...), "http://" + addr + "/-/ready"
+	})
+	return "http://" + addr
 }
 
 // amConfigFromShipped turns the shipped Alertmanager example into the
@@ -233,20 +239,19 @@ func startAlertmanager(t *testing.T, dir, config string) string {
 	t.Helper()
 	bin := tool(t, "prometheus-alertmanager")
 	cfg := writeFile(t, dir, "alertmanager.yml", config)
-	addr := freeAddr(t)
 	sub := filepath.Join(dir, "alertmanager")
 	if err := os.MkdirAll(sub, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	p := startProc(t, dir, "alertmanager", bin,
-		"--config.file="+cfg,
-		"--storage.path="+sub,
-		"--web.listen-address="+addr,
-		"--cluster.listen-address=",
-		"--log.level=warn")
-	base := "http://" + addr
-	waitReady(t, p, base+"/-/ready")
-	return base
+	_, addr := listenOn(t, func(addr string) (*proc, string) {
+		return startProc(t, dir, "alertmanager", bin,
+			"--config.file="+cfg,
+			"--storage.path="+sub,
+			"--web.listen-address="+addr,
+			"--cluster.listen-address=",
+			"--log.level=warn"), "http://" + addr + "/-/ready"
+	})
+	return "http://" + addr
 }
 
 // receiverFor is the shipped routing: critical to "pager", warning (and
