@@ -260,4 +260,3 @@ func awaitReady(t *testing.T, p *proc, url string) bool {
 	})
 	return !exited
 }
-
