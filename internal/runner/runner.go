@@ -243,10 +243,18 @@ func (r *Runner) runScenario(ctx context.Context, suite *config.Suite, sc *confi
 	if v.Status != stats.StatusPassed {
 		level = slog.LevelWarn
 	}
-	log.Log(ctx, level, "scenario finished", "status", v.Status, "grade", v.Grade, "violations", len(v.Violations),
+	attrs := []any{"status", v.Status, "grade", v.Grade, "violations", len(v.Violations),
 		"requests", sum.Total, "failed", sum.Failed, "success_rate", sum.SuccessRate,
 		"avg_ms", millis(sum.Avg), "p95_ms", millis(sum.P95), "cache_hit_rate", sum.CacheHitRate,
-		"throughput_rps", sum.Throughput, "dropped", sum.Dropped)
+		"throughput_rps", sum.Throughput, "dropped", sum.Dropped}
+	if st := sum.Stream; st != nil {
+		attrs = append(attrs, "streams", st.Streams, "streams_ended", st.Ended,
+			"first_event_p95_ms", millis(st.FirstEvent.P95), "event_gap_p95_ms", millis(st.EventGap.P95))
+	}
+	if len(sum.Slowest) > 0 && !sum.Slowest[0].TraceID.IsZero() {
+		attrs = append(attrs, "slowest_ms", millis(sum.Slowest[0].Latency), "slowest_trace_id", sum.Slowest[0].TraceID.String())
+	}
+	log.Log(ctx, level, "scenario finished", attrs...)
 	return sr
 }
 
