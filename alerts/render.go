@@ -110,6 +110,8 @@ var thresholds = []threshold{
 	{"P95 latency", "latency_seconds", `stat=\"p95\",`, ">", "max_p95_latency_seconds", "humanizeDuration"},
 	{"P99 latency", "latency_seconds", `stat=\"p99\",`, ">", "max_p99_latency_seconds", "humanizeDuration"},
 	{"cache hit ratio", "cache_hit_ratio", "", "<", "min_cache_hit_ratio", "humanizePercentage"},
+	{"P95 time to first event", "stream_first_event_seconds", `stat=\"p95\",`, ">", "max_p95_first_event_seconds", "humanizeDuration"},
+	{"P95 gap between events", "stream_event_gap_seconds", `stat=\"p95\",`, ">", "max_p95_event_gap_seconds", "humanizeDuration"},
 }
 
 // Render returns the rule file for p.

@@ -130,6 +130,11 @@ func TestStreamThresholds(t *testing.T) {
 	if !slices.Equal(v.Thresholds, want) || v.Status != StatusFailed {
 		t.Errorf("verdict %+v, want thresholds %+v and failed", v, want)
 	}
+	// The missed one is a violation like any other: the why of the verdict.
+	wantV := []Violation{{Threshold: ThresholdMaxP95EventGap, Value: 0.06, Limit: 0.05, Comparison: "<=", Unit: UnitSeconds, Critical: true}}
+	if !slices.Equal(v.Violations, wantV) {
+		t.Errorf("violations %+v, want %+v", v.Violations, wantV)
+	}
 	// Without streams the figures are 0: the limits hold.
 	sum.Stream = nil
 	if v := Evaluate(sum, config.Thresholds{MaxP95EventGap: d("50ms")}, config.Grades{}, true); v.Status != StatusPassed {
