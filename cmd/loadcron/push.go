@@ -25,7 +25,7 @@ type pushOptions struct {
 func (o *pushOptions) register(cmd *kingpin.CmdClause) {
 	cmd.Flag("push.url", "Push each suite's metrics to this Prometheus Pushgateway when its run ends (http(s)://HOST:PORT; user:password@ goes as basic auth).").
 		PlaceHolder("URL").StringVar(&o.url)
-	cmd.Flag("push.grouping", "Extra grouping label of the pushed groups, besides job=loadcron and suite (repeatable), e.g. pipeline=$CI_PROJECT_PATH; a label the series carry (scenario, target, …) is refused.").
+	cmd.Flag("push.grouping", "Extra grouping label of the pushed groups, besides job=loadcron, suite and instance (default instance=loadcron-run) (repeatable), e.g. pipeline=$CI_PROJECT_PATH; a label the series carry (scenario, target, …) is refused.").
 		PlaceHolder("KEY=VALUE").StringsVar(&o.grouping)
 	cmd.Flag("push.timeout", "Bound of each push.").Default(push.DefaultTimeout.String()).DurationVar(&o.timeout)
 }
@@ -48,6 +48,9 @@ func newPusher(o pushOptions, cfg *config.Config) (*pusher, error) {
 	grouping, err := push.ParseGrouping(o.grouping)
 	if err != nil {
 		return nil, err
+	}
+	if _, ok := grouping["instance"]; !ok {
+		grouping["instance"] = push.DefaultInstance
 	}
 	reg := prometheus.NewRegistry()
 	// Native histograms as in the daemon: the push is protobuf, so a

@@ -11,12 +11,13 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/loadcron/loadcron/internal/chatsim"
+	"github.com/loadcron/loadcron/internal/config"
 	"github.com/loadcron/loadcron/internal/testtools"
 )
 
 // gatewaySamples reads a Pushgateway's /metrics and returns the value of
 // every loadcron_ sample by its name and sorted labels, e.g.
-// `loadcron_last_run_passed{instance="",job="loadcron",…}`.
+// `loadcron_last_run_passed{instance="loadcron-run",job="loadcron",…}`.
 func gatewaySamples(t *testing.T, base string) map[string]float64 {
 	t.Helper()
 	resp, err := http.Get(base + "/metrics")
@@ -57,17 +58,17 @@ func TestRunPushesToPushgateway(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 	}
-	if want := "Metrics pushed to " + gw + "/metrics/job/loadcron/suite/chat/pipeline/nightly"; !strings.Contains(stdout, want) {
+	if want := "Metrics pushed to " + gw + "/metrics/job/loadcron/suite/chat/instance/loadcron-run/pipeline/nightly"; !strings.Contains(stdout, want) {
 		t.Errorf("stdout lacks %q:\n%s", want, stdout)
 	}
 	got := gatewaySamples(t, gw)
-	group := `instance="", job="loadcron", pipeline="nightly", `
+	group := `instance="loadcron-run", job="loadcron", pipeline="nightly", `
 	sc := `scenario="chat", suite="chat", target="chat"`
 	// The latency histogram (pushed as protobuf, native and classic) holds
 	// every request: hits and misses.
 	var observed float64
 	for _, c := range []string{"hit", "miss"} {
-		observed += got[`loadcron_request_duration_seconds{cache="`+c+`", instance="", job="loadcron", outcome="success", pipeline="nightly", `+sc+`}`]
+		observed += got[`loadcron_request_duration_seconds{cache="`+c+`", instance="loadcron-run", job="loadcron", outcome="success", pipeline="nightly", `+sc+`}`]
 	}
 	if observed != 20 {
 		t.Errorf("duration histogram holds %v successful requests, want 20", observed)
@@ -123,5 +124,27 @@ func TestRunPushFailures(t *testing.T) {
 	}
 	if n.Load() != sent {
 		t.Errorf("bad --push flags sent %d requests; want none", n.Load()-sent)
+	}
+}
+
+// TestPushInstanceGrouping: without an instance grouping label a push gets
+// instance=loadcron-run (the dashboards select instance=~".+", which a
+// missing label never matches); --push.grouping instance=… replaces it.
+func TestPushInstanceGrouping(t *testing.T) {
+	cfg := &config.Config{Suites: map[string]*config.Suite{"chat": {Name: "chat"}}}
+	for _, tc := range []struct {
+		grouping []string
+		want     string
+	}{
+		{nil, "/metrics/job/loadcron/suite/chat/instance/loadcron-run"},
+		{[]string{"instance=ci-7", "pipeline=nightly"}, "/metrics/job/loadcron/suite/chat/instance/ci-7/pipeline/nightly"},
+	} {
+		p, err := newPusher(pushOptions{url: "http://gw:9091", grouping: tc.grouping}, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.where("chat"); got != "http://gw:9091"+tc.want {
+			t.Errorf("%v: group %s, want %s", tc.grouping, got, tc.want)
+		}
 	}
 }

@@ -280,8 +280,9 @@ func TestE2EStreamExemplarsPush(t *testing.T) {
 			`loadcron_last_run_passed` + sel:                     "1",
 			`loadcron_suite_last_run_passed{pipeline="e2e"}`:     "1",
 			`count(loadcron_stream_events_total` + sel + ` > 0)`: "1",
-			// No instance: the gateway's empty instance is dropped.
-			`count(loadcron_last_run_requests` + sel + ` unless loadcron_last_run_requests{instance!=""})`: "1",
+			// The default instance grouping label, which the dashboards'
+			// instance variable (label_values of build_info) lists.
+			`count(loadcron_last_run_requests` + sel + ` and on (instance) loadcron_build_info{instance="loadcron-run"})`: "1",
 		} {
 			eventually(t, 30*time.Second, q, func() (bool, string) {
 				v, err := promVector(promURL, q)

@@ -36,6 +36,12 @@ const Job = "loadcron"
 // SuiteLabel is the grouping key that carries the suite's name.
 const SuiteLabel = "suite"
 
+// DefaultInstance is the instance grouping label of a push that names
+// none: the dashboards select instance=~".+", which never matches a
+// missing label, so a pushed group needs one to show up beside the
+// daemons.
+const DefaultInstance = "loadcron-run"
+
 // DefaultTimeout bounds one push.
 const DefaultTimeout = 10 * time.Second
 
