@@ -36,6 +36,10 @@ func WriteJSON(w io.Writer, r *Report) error {
 // old file or the whole new one: it creates the parent directories, writes
 // a temporary file in the same directory, syncs it, renames it over path
 // and syncs the directory. On failure the temporary file is removed.
+// A path that already exists as something other than a regular file or a
+// directory (/dev/null, /dev/stdout, a FIFO from process substitution) is
+// written in place: renaming over it would replace the device or pipe
+// with a file (as root, `--report /dev/null` would destroy /dev/null).
 // Errors name the path.
 func WriteFileAtomic(path string, r *Report) (err error) {
 	defer func() {
@@ -43,6 +47,9 @@ func WriteFileAtomic(path string, r *Report) (err error) {
 			err = fmt.Errorf("write report %s: %w", path, err)
 		}
 	}()
+	if isSpecialFile(path) {
+		return writeInPlace(path, r)
+	}
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -82,6 +89,32 @@ func WriteFileAtomic(path string, r *Report) (err error) {
 	}
 	syncDir(dir)
 	return nil
+}
+
+// isSpecialFile reports whether path exists (following symlinks) and is
+// neither a regular file nor a directory: a device, a FIFO or a socket.
+func isSpecialFile(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && !fi.Mode().IsRegular() && !fi.IsDir()
+}
+
+// writeInPlace writes r to an existing special file without creating,
+// truncating or renaming anything.
+func writeInPlace(path string, r *Report) error {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriter(f)
+	if err := WriteJSON(bw, r); err != nil {
+		_ = f.Close()
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // syncDir makes the rename durable. Some file systems cannot sync a

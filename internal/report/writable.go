@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
 // CheckWritable reports whether WriteFileAtomic could write path now: it
@@ -23,6 +24,16 @@ func CheckWritable(path string) (err error) {
 	}
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
 		return errors.New("it is a directory")
+	}
+	if isSpecialFile(path) {
+		// Written in place (see WriteFileAtomic): it must open for
+		// writing. O_NONBLOCK so that a FIFO nobody reads yet fails
+		// instead of hanging the check.
+		f, err := os.OpenFile(path, os.O_WRONLY|syscall.O_NONBLOCK, 0)
+		if err != nil {
+			return err
+		}
+		return f.Close()
 	}
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {

@@ -1,9 +1,12 @@
 package report
 
 import (
+	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -48,5 +51,56 @@ func TestCheckWritable(t *testing.T) {
 	r.Finalize()
 	if err := WriteFileAtomic(p, r); err != nil {
 		t.Error(err)
+	}
+}
+
+// A report path that is a FIFO (or a device such as /dev/null) is checked
+// and written in place: the pipe's reader gets the report, and the path is
+// still a FIFO afterwards — renaming over it would have replaced it with a
+// regular file (for /dev/null, as root, destroying the device).
+func TestSpecialFileWrittenInPlace(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	// Nobody reads yet: the check fails at once instead of hanging.
+	if err := CheckWritable(fifo); err == nil {
+		t.Error("CheckWritable on a FIFO without a reader: nil error")
+	}
+
+	got := make(chan []byte, 1)
+	rd, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	if err := CheckWritable(fifo); err != nil {
+		t.Fatalf("CheckWritable with a reader: %v", err)
+	}
+	// Clear the non-blocking flag so the reader waits for the writer's EOF.
+	if err := syscall.SetNonblock(int(rd.Fd()), false); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		b, _ := io.ReadAll(rd)
+		got <- b
+	}()
+
+	r := New("s", "id", time.Unix(1, 0))
+	r.Finalize()
+	if err := WriteFileAtomic(fifo, r); err != nil {
+		t.Fatal(err)
+	}
+	b := <-got
+	if _, err := Decode(bytes.NewReader(b)); err != nil {
+		t.Errorf("the reader got %q: %v", b, err)
+	}
+	fi, err := os.Lstat(fifo)
+	if err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("after the write the path is %v (%v), want the FIFO", fi.Mode(), err)
+	}
+	if names := entries(t, dir); len(names) != 1 {
+		t.Errorf("files left beside the FIFO: %v", names)
 	}
 }
