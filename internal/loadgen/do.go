@@ -45,41 +45,15 @@ func (w *worker) do(ctx context.Context, intended time.Time) {
 	defer cancel()
 	req, err := w.reqs.next(httptrace.WithClientTrace(reqCtx, w.trace.trace))
 	if err != nil {
-		// Templates were validated at config load for user 0 and every
-		// query; a request that still renders a path that is not an
-		// origin-form target on the target's host, or a header that
-		// cannot be sent, is refused (disallowed). Any other render error
-		// is a data problem of this one request.
-		res.Kind = result.KindCheck
-		res.Check, res.Err, res.Method = result.CheckTemplate, err, w.reqs.plan.method
-		if isDisallowed(err) {
-			res.Kind, res.Check = result.KindDisallowed, result.CheckNone
-			e.refuse(err)
-		}
-		w.finish()
+		w.notBuilt(err, w.reqs.plan.method)
 		return
 	}
 
 	w.trace.firstByte = time.Time{}
-	e.hooks.InFlight.Add(1)
-	start := time.Now()
-	if intended.IsZero() {
-		intended = start
-	} else {
-		// At least 1 ns, so that a paced request always says it was paced.
-		res.Lateness = max(start.Sub(intended), 1)
-	}
+	start, intended := w.send(intended)
 	resp, err := w.client.Do(req)
 	if err != nil {
-		e.hooks.InFlight.Add(-1)
-		res.Latency = time.Since(intended)
-		res.Kind = classify(ctx, err)
-		if res.Kind == result.KindDisallowed {
-			e.refuse(err)
-		}
-		res.Err = causeErr(err)
-		res.Method, res.Path = req.Method, req.URL.Path
-		w.finish()
+		w.noResponse(ctx, err, intended, req.Method, req.URL.Path)
 		return
 	}
 	res.Code = resp.StatusCode
@@ -126,6 +100,55 @@ func causeErr(err error) error {
 		return ue.Err
 	}
 	return err
+}
+
+// notBuilt records a request whose template could not be rendered into
+// a request. Templates were validated at config load for user 0 and every
+// query; a request that still renders a path that is not an origin-form
+// target on the target's host, or a header that cannot be sent, is
+// refused (disallowed). Any other render error is a data problem of this
+// one request.
+func (w *worker) notBuilt(err error, method string) {
+	res := &w.res
+	res.Kind = result.KindCheck
+	res.Check, res.Err, res.Method = result.CheckTemplate, err, method
+	if isDisallowed(err) {
+		res.Kind, res.Check = result.KindDisallowed, result.CheckNone
+		w.e.refuse(err)
+	}
+	w.finish()
+}
+
+// send counts a request that leaves now as in flight. It returns the send
+// time and the time the request's latency counts from: in the open model
+// the intended send time (and the request's lateness is set), in the
+// closed model (intended zero) the send time.
+func (w *worker) send(intended time.Time) (start, origin time.Time) {
+	w.e.hooks.InFlight.Add(1)
+	start = time.Now()
+	if intended.IsZero() {
+		return start, start
+	}
+	// At least 1 ns, so that a paced request always says it was paced.
+	w.res.Lateness = max(start.Sub(intended), 1)
+	return start, intended
+}
+
+// noResponse records a sent request that got no response (latency from
+// origin): its kind, its cause without the URL, and which request it was
+// (method and path, never the query). A connection the dialer refused is
+// the engine's refusal.
+func (w *worker) noResponse(ctx context.Context, err error, origin time.Time, method, path string) {
+	w.e.hooks.InFlight.Add(-1)
+	res := &w.res
+	res.Latency = time.Since(origin)
+	res.Kind = classify(ctx, err)
+	if res.Kind == result.KindDisallowed {
+		w.e.refuse(err)
+	}
+	res.Err = causeErr(err)
+	res.Method, res.Path = method, path
+	w.finish()
 }
 
 // finish hands the result to the recorder and the engine's progress.

@@ -21,18 +21,7 @@ func (w *worker) doH1(ctx context.Context, intended time.Time) {
 
 	req, err := w.reqs.appendH1(c.wbuf)
 	if err != nil {
-		// Templates were validated at config load for user 0 and every
-		// query; a request that still renders a path that is not an
-		// origin-form target on the target's host, or a header that
-		// cannot be sent, is refused (disallowed). Any other render error
-		// is a data problem of this one request.
-		res.Kind = result.KindCheck
-		res.Check, res.Err, res.Method = result.CheckTemplate, err, e.plan.method
-		if isDisallowed(err) {
-			res.Kind, res.Check = result.KindDisallowed, result.CheckNone
-			e.refuse(err)
-		}
-		w.finish()
+		w.notBuilt(err, e.plan.method)
 		return
 	}
 	if e.plan.h1.whole == nil {
@@ -40,25 +29,10 @@ func (w *worker) doH1(ctx context.Context, intended time.Time) {
 	}
 	c.checkIdle()
 
-	e.hooks.InFlight.Add(1)
-	start := time.Now()
-	if intended.IsZero() {
-		intended = start
-	} else {
-		// At least 1 ns, so that a paced request always says it was paced.
-		res.Lateness = max(start.Sub(intended), 1)
-	}
+	start, intended := w.send(intended)
 	code, first, err := c.roundTrip(ctx, start.Add(e.timeout), req, e.plan.method == http.MethodHead, e.plan.replayable)
 	if err != nil {
-		e.hooks.InFlight.Add(-1)
-		res.Latency = time.Since(intended)
-		res.Kind = classify(ctx, err)
-		if res.Kind == result.KindDisallowed {
-			e.refuse(err)
-		}
-		res.Err = err
-		res.Method, res.Path = e.plan.method, h1Path(req)
-		w.finish()
+		w.noResponse(ctx, err, intended, e.plan.method, h1Path(req))
 		return
 	}
 	res.Code = code

@@ -41,8 +41,12 @@ import (
 // streamReadBuffer is the size of a stream's read buffer.
 const streamReadBuffer = 4096
 
-// errStalled is the cause of a stream canceled by its idle timeout.
-var errStalled = errors.New("stream stalled: no data within request.stream_idle_timeout")
+// The causes of a stream that did not end properly: canceled by its idle
+// timeout, or ended (cleanly) without its end event.
+var (
+	errStalled = errors.New("stream stalled: no data within request.stream_idle_timeout")
+	errNoEnd   = errors.New("stream ended without its end event (checks.stream_end)")
+)
 
 // streamSpec is how a scenario's responses are read as streams.
 type streamSpec struct {
@@ -144,25 +148,15 @@ func (w *worker) doStream(ctx context.Context, intended time.Time) {
 	defer stall(nil)
 	req, err := w.reqs.next(httptrace.WithClientTrace(streamCtx, w.trace.trace))
 	if err != nil {
-		res.Kind = result.KindCheck
-		w.finish()
+		w.notBuilt(err, w.reqs.plan.method)
 		return
 	}
 
 	w.trace.firstByte = time.Time{}
-	e.hooks.InFlight.Add(1)
-	start := time.Now()
-	if intended.IsZero() {
-		intended = start
-	} else {
-		res.Lateness = start.Sub(intended)
-	}
+	start, intended := w.send(intended)
 	resp, err := w.client.Do(req)
 	if err != nil {
-		e.hooks.InFlight.Add(-1)
-		res.Latency = time.Since(intended)
-		res.Kind = classify(ctx, err)
-		w.finish()
+		w.noResponse(ctx, err, intended, req.Method, req.URL.Path)
 		return
 	}
 	res.Code = resp.StatusCode
@@ -177,7 +171,9 @@ func (w *worker) doStream(ctx context.Context, intended time.Time) {
 		e.hooks.InFlight.Add(-1)
 		res.Latency = time.Since(intended)
 		res.Bytes = n
-		res.Kind = statusKind(res.Code)
+		res.Kind, res.Check, res.Expect = e.insp.check(res.Code, w.buf)
+		res.Body = w.buf[:min(len(w.buf), result.BodyExampleBytes)]
+		res.Method, res.Path = req.Method, req.URL.Path
 		w.finish()
 		return
 	}
@@ -198,14 +194,24 @@ func (w *worker) doStream(ctx context.Context, intended time.Time) {
 	switch {
 	case rerr != nil:
 		res.Kind = streamErrKind(ctx, reqCtx, streamCtx, rerr)
-	case s.over, !s.ended:
-		res.Kind = result.KindBody
+		res.Err = rerr
+		if cause := context.Cause(streamCtx); errors.Is(cause, errStalled) {
+			res.Err = cause // not the read's "context canceled"
+		}
+		res.BodyLimit = e.limit
+	case s.over:
+		res.Kind, res.BodyLimit = result.KindBody, e.limit
+	case !s.ended:
+		res.Kind, res.Err = result.KindBody, errNoEnd
 	default:
-		res.Kind = s.checkKind()
+		res.Kind, res.Check, res.Expect = s.check()
 		res.Cache = s.cache
 		if !s.cacheDone {
 			res.Cache = e.insp.cache(resp.Header, nil)
 		}
+	}
+	if res.Kind != result.KindNone {
+		res.Method, res.Path = req.Method, req.URL.Path
 	}
 	s.flushGaps()
 	w.finish()
@@ -449,14 +455,15 @@ func (s *streamState) result(origin time.Time) result.Stream {
 	return r
 }
 
-// checkKind applies the body checks to a stream that ended properly.
-func (s *streamState) checkKind() result.Kind {
+// check applies the body checks to a stream that ended properly: the
+// kind, the check that failed and what it expected, as inspector.check.
+func (s *streamState) check() (result.Kind, result.Check, string) {
 	in := s.insp
 	if in.jsonField != nil && !s.jsonOK {
-		return result.KindCheck
+		return result.KindCheck, result.CheckJSONField, in.jsonFieldExpect
 	}
 	if in.bodyContains != nil && !s.containsOK {
-		return result.KindCheck
+		return result.KindCheck, result.CheckBodyContains, in.bodyContainsExpect
 	}
-	return result.KindNone
+	return result.KindNone, result.CheckNone, ""
 }

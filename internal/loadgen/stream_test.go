@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -136,7 +137,7 @@ func TestStreamParsing(t *testing.T) {
 		events int64
 		ended  bool
 		over   bool
-		kind   result.Kind // checkKind of a stream that ended
+		kind   result.Kind // check kind of a stream that ended
 		cache  result.Cache
 	}
 	tests := []struct {
@@ -204,7 +205,7 @@ func TestStreamParsing(t *testing.T) {
 			}
 			kind := result.KindNone
 			if s.ended && !s.over {
-				kind = s.checkKind()
+				kind, _, _ = s.check()
 			}
 			got := want{st.Events, s.ended, s.over, kind, s.cache}
 			if got != tt.want {
@@ -388,6 +389,85 @@ func TestStreamFromChatsim(t *testing.T) {
 			}
 			if sum.Stream.FirstEvent.Count != 6 || sum.Stream.EventGap.Count != sum.Stream.Events-6 {
 				t.Errorf("first events %d, gaps %d, events %d", sum.Stream.FirstEvent.Count, sum.Stream.EventGap.Count, sum.Stream.Events)
+			}
+		})
+	}
+}
+
+// TestStreamCauses: a streamed request that fails says why, as a plain
+// one does (causes_test.go): the status and request of an error answer,
+// the Go error of a transport or read failure, which check failed, the
+// limit of a body over it — and a request refused by the safety checks is
+// refused (kind disallowed, the run's Refused reason), not a failed check.
+func TestStreamCauses(t *testing.T) {
+	ts := streamServer(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	ln.Close()
+	tests := []struct {
+		name    string
+		url     string
+		path    string
+		mutate  func(*config.Target, *config.Scenario)
+		kind    string
+		cause   string // exact, or the prefix when it ends in "…"
+		example string // a part of the example
+	}{
+		// an error answer where a stream was expected
+		{name: "status", url: ts.URL, path: "/503", kind: "http_5xx", cause: "503 GET /503", example: "503 GET /503: busy"},
+		// the connection drops mid-stream
+		{name: "cut", url: ts.URL, path: "/cut", kind: "body", cause: "body read: …", example: " — GET /cut → 200, 9 bytes read"},
+		// a clean end of body without the end event
+		{name: "no end event", url: ts.URL, path: "/nodone", kind: "body",
+			cause: "body read: stream ended without its end event (checks.stream_end)", example: " — GET /nodone → 200, 9 bytes read"},
+		// silence beyond request.stream_idle_timeout
+		{name: "stalled", url: ts.URL, path: "/stall", kind: "timeout",
+			cause: "stream stalled: no data within request.stream_idle_timeout", example: " — GET /stall → 200"},
+		// a stream over max_body_bytes
+		{name: "over limit", url: ts.URL, path: "/ok", mutate: func(tg *config.Target, _ *config.Scenario) { tg.MaxBodyBytes = 16 },
+			kind: "body", cause: "body over max_body_bytes 16", example: " — GET /ok → 200, "},
+		// a check that no event satisfied
+		{name: "check", url: ts.URL, path: "/ok", mutate: func(_ *config.Target, sc *config.Scenario) { sc.Checks.JSONField = "answer" },
+			kind: "check", cause: "json_field answer missing", example: "json_field answer missing — GET /ok → 200"},
+		// nothing listens
+		{name: "connection refused", url: "http://" + closed, path: "/chat?q=x", kind: "connection",
+			cause: "dial tcp " + closed + ": connect: connection refused", example: " — GET /chat"},
+		// a rendered path that would name another host is never sent
+		{name: "disallowed path", url: ts.URL, path: "{{if .Query}}/ok{{else}}@127.0.0.2:1/x{{end}}", kind: "disallowed",
+			cause: "refused by loadcron: rendered request.path must start with …", example: " — GET"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			spec := testSpec(tt.url, func(tg *config.Target, sc *config.Scenario) {
+				sc.Request.Path = tt.path
+				sc.Request.Stream = config.StreamSSE
+				sc.Request.StreamIdleTimeout = 100 * time.Millisecond
+				if tt.mutate != nil {
+					tt.mutate(tg, sc)
+				}
+			})
+			col := stats.NewCollector(1)
+			out, err := Run(context.Background(), spec, Hooks{Recorder: col.Recorder})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := col.Summary(out.Elapsed, 0)
+			if len(s.Causes) != 1 {
+				t.Fatalf("causes %+v, want one", s.Causes)
+			}
+			c := s.Causes[0]
+			prefix, isPrefix := strings.CutSuffix(tt.cause, "…")
+			if c.Kind != tt.kind || (isPrefix && !strings.HasPrefix(c.Cause, prefix)) || (!isPrefix && c.Cause != tt.cause) {
+				t.Errorf("cause %s %q, want %s %q", c.Kind, c.Cause, tt.kind, tt.cause)
+			}
+			if !strings.Contains(c.Example, tt.example) {
+				t.Errorf("example %q, want it to hold %q", c.Example, tt.example)
+			}
+			if refused := out.Refused != ""; refused != (tt.kind == "disallowed") {
+				t.Errorf("outcome refused %q, want a reason only for a disallowed request", out.Refused)
 			}
 		})
 	}
