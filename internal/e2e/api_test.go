@@ -174,30 +174,6 @@ func promRules(base string) ([]promRuleGroup, error) {
 	return body.Data.Groups, err
 }
 
-// amAlert is an alert of Alertmanager's /api/v2/alerts.
-type amAlert struct {
-	Labels      map[string]string `json:"labels"`
-	Annotations map[string]string `json:"annotations"`
-	StartsAt    time.Time         `json:"startsAt"`
-	EndsAt      time.Time         `json:"endsAt"`
-	Status      struct {
-		State       string   `json:"state"`
-		InhibitedBy []string `json:"inhibitedBy"`
-		SilencedBy  []string `json:"silencedBy"`
-	} `json:"status"`
-	Receivers []struct {
-		Name string `json:"name"`
-	} `json:"receivers"`
-}
-
-// amAlerts returns the alerts Alertmanager holds as active, suppressed or
-// unprocessed — resolved alerts are not listed.
-func amAlerts(base string) ([]amAlert, error) {
-	var alerts []amAlert
-	err := getJSON(base+"/api/v2/alerts", &alerts)
-	return alerts, err
-}
-
 // runReport is the part of a loadcron run report the tests read.
 type runReport struct {
 	RunID       string    `json:"run_id"`

@@ -56,11 +56,6 @@ func newInspector(t *config.Target, c *config.Checks) *inspector {
 	return in
 }
 
-// needsBody reports whether any check or signal looks at the body.
-func (in *inspector) needsBody() bool {
-	return in.jsonField != nil || in.bodyContains != nil || in.cacheField != nil
-}
-
 // check returns KindNone when the response passes, else the failure kind,
 // the check that failed and what it expected (a string built once).
 func (in *inspector) check(code int, body []byte) (result.Kind, result.Check, string) {

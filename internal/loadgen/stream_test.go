@@ -58,9 +58,8 @@ type gapSink struct {
 	results []result.Result
 }
 
-func (g *gapSink) Record(r *result.Result)              { g.results = append(g.results, *r) }
-func (g *gapSink) RecordGaps(gaps []time.Duration)      { g.gaps = append(g.gaps, gaps...) }
-func (g *gapSink) gapsEqual(want ...time.Duration) bool { return slices.Equal(g.gaps, want) }
+func (g *gapSink) Record(r *result.Result)         { g.results = append(g.results, *r) }
+func (g *gapSink) RecordGaps(gaps []time.Duration) { g.gaps = append(g.gaps, gaps...) }
 
 // readScripted reads one scripted stream with a fake clock that starts at
 // the request's send time, and returns the state and gaps recorded.

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"log/slog"
 	"math/rand/v2"
-	"sort"
 	"sync"
 	"time"
 
@@ -286,18 +285,6 @@ func (s *Scheduler) Next(suite string) (time.Time, bool) {
 	defer s.mu.Unlock()
 	t, ok := s.next[suite]
 	return t, ok
-}
-
-// Suites returns the scheduled suite names, sorted.
-func (s *Scheduler) Suites() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	names := make([]string, 0, len(s.loops))
-	for n := range s.loops {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
 }
 
 // Stop stops scheduling: no loop fires again and Trigger fails. Runs in
