@@ -209,14 +209,16 @@ func normHost(h string) string {
 	return strings.TrimSuffix(h, ".")
 }
 
-// validateHeaders checks static header names and values.
+// validateHeaders checks static header names and values (the values by
+// the rule the engine applies, CheckHeaderValue; the message never echoes
+// a value).
 func (p *problems) validateHeaders(path string, h map[string]string) {
 	for _, name := range sortedKeys(h) {
 		if !isToken(name) {
 			p.addf(path+"."+name, "header name must be an HTTP token")
 		}
-		if strings.ContainsAny(h[name], "\r\n\x00") {
-			p.addf(path+"."+name, "header value must not contain CR, LF or NUL")
+		if msg := CheckHeaderValue(h[name]); msg != "" {
+			p.addf(path+"."+name, "%s", msg)
 		}
 	}
 }
