@@ -218,7 +218,9 @@ func (u *userRequests) prepare() error {
 		if err != nil {
 			return err
 		}
-		if !validHeaderValue(v) {
+		// The rule validate applied to user 0's rendering; "" when valid
+		// (no allocation).
+		if config.CheckHeaderValue(v) != "" {
 			return errHeaderValue
 		}
 		// The header buffer is reused by the next header: keep a copy
@@ -229,18 +231,6 @@ func (u *userRequests) prepare() error {
 		u.hdrVals[i] = v
 	}
 	return nil
-}
-
-// validHeaderValue reports whether v may be sent as a header value: no
-// control characters other than horizontal tab (RFC 9110 §5.5), so a
-// rendered value cannot inject a header line.
-func validHeaderValue(v string) bool {
-	for i := 0; i < len(v); i++ {
-		if c := v[i]; (c < ' ' && c != '\t') || c == 0x7f {
-			return false
-		}
-	}
-	return true
 }
 
 // next builds the user's next request for the net/http client.
