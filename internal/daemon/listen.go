@@ -12,6 +12,7 @@ import (
 	"github.com/mdlayher/vsock"
 
 	"github.com/loadcron/loadcron/internal/config"
+	"github.com/loadcron/loadcron/internal/server"
 )
 
 // vsockScheme prefixes a VM-socket listen address (vsock://:PORT), as in
@@ -80,21 +81,17 @@ func (d *Daemon) listeners(cfg *config.Config) ([]net.Listener, error) {
 	return lns, nil
 }
 
-// listen opens one listener: TCP on HOST:PORT, or a VM socket on
-// vsock://:PORT.
+// listen opens one listener: TCP on HOST:PORT (server.Listen), or a VM
+// socket on vsock://:PORT.
 func listen(addr string) (net.Listener, error) {
-	if strings.HasPrefix(addr, vsockScheme) {
-		port, err := vsockPort(addr)
-		if err != nil {
-			return nil, fmt.Errorf("listen on %s: %w", addr, err)
-		}
-		ln, err := vsock.Listen(port, nil)
-		if err != nil {
-			return nil, fmt.Errorf("listen on %s: %w", addr, err)
-		}
-		return ln, nil
+	if !strings.HasPrefix(addr, vsockScheme) {
+		return server.Listen(addr)
 	}
-	ln, err := net.Listen("tcp", addr)
+	port, err := vsockPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	ln, err := vsock.Listen(port, nil)
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", addr, err)
 	}
