@@ -313,25 +313,38 @@ func (c *Console) Summary(r *Report, reportPath string) error {
 func NewConsoleReporter(r *Report, title, reportPath string) Reporter {
 	return func(w io.Writer) error {
 		c := &Console{W: w, Title: title}
-		_ = c.Header(r.Suite) // errors are sticky: the last call returns them
-		for _, h := range r.HealthChecks {
-			where := h.URL
-			if where == "" {
-				where = "target " + h.Target
-			}
-			_ = c.HealthStart(where)
-			_ = c.HealthResult(h)
-		}
+		_ = c.ReplayHeader(r) // errors are sticky: the last call returns them
 		for _, s := range r.TestResults {
-			if s.Ran() {
-				info := s.Info()
-				_ = c.ScenarioStart(info)
-				_ = c.ProgressDone(s.TotalRequests, info.Planned())
-			}
-			_ = c.ScenarioResult(s)
+			_ = c.ReplayScenario(s)
 		}
 		return c.Summary(r, reportPath)
 	}
+}
+
+// ReplayHeader prints a finished report's banner and health checks as
+// `loadcron run` printed them.
+func (c *Console) ReplayHeader(r *Report) error {
+	_ = c.Header(r.Suite)
+	for _, h := range r.HealthChecks {
+		where := h.URL
+		if where == "" {
+			where = "target " + h.Target
+		}
+		_ = c.HealthStart(where)
+		_ = c.HealthResult(h)
+	}
+	return c.err
+}
+
+// ReplayScenario prints one finished scenario as `loadcron run` printed
+// it: its start and final progress line (when it ran), then its result.
+func (c *Console) ReplayScenario(s ScenarioResult) error {
+	if s.Ran() {
+		info := s.Info()
+		_ = c.ScenarioStart(info)
+		_ = c.ProgressDone(s.TotalRequests, info.Planned())
+	}
+	return c.ScenarioResult(s)
 }
 
 func statusLabel(s stats.Status) string {

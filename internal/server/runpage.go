@@ -54,24 +54,11 @@ func runPageViewOf(rep *report.Report, l linker) runPageView {
 	// what the console prints. Writes to a bytes.Buffer cannot fail.
 	var buf bytes.Buffer
 	c := &report.Console{W: &buf}
-	_ = c.Header(rep.Suite)
-	for _, h := range rep.HealthChecks {
-		where := h.URL
-		if where == "" {
-			where = "target " + h.Target
-		}
-		_ = c.HealthStart(where)
-		_ = c.HealthResult(h)
-	}
+	_ = c.ReplayHeader(rep)
 	v.Header = buf.String()
 	for _, sr := range rep.TestResults {
 		buf.Reset()
-		if sr.Ran() {
-			info := sr.Info()
-			_ = c.ScenarioStart(info)
-			_ = c.ProgressDone(sr.TotalRequests, info.Planned())
-		}
-		_ = c.ScenarioResult(sr)
+		_ = c.ReplayScenario(sr)
 		v.Scenarios = append(v.Scenarios, runScenario{
 			ID:        ScenarioAnchor(sr.Scenario),
 			Name:      sr.Scenario,
