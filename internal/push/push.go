@@ -90,15 +90,24 @@ func ParseGrouping(pairs []string) (map[string]string, error) {
 func (o Options) Validate(taken []string) error {
 	var errs []error
 	u, err := url.Parse(o.URL)
-	switch {
-	case err != nil:
-		errs = append(errs, fmt.Errorf("--push.url %q: %w", o.URL, err))
-	case u.Scheme != "http" && u.Scheme != "https":
-		errs = append(errs, fmt.Errorf("--push.url %q: want an http:// or https:// URL", o.URL))
-	case u.Host == "":
-		errs = append(errs, fmt.Errorf("--push.url %q: no host", o.URL))
-	case u.RawQuery != "" || u.Fragment != "":
-		errs = append(errs, fmt.Errorf("--push.url %q: no query or fragment, please", o.URL))
+	if err != nil {
+		// url.Error quotes the whole URL, credentials included: say only
+		// what is wrong.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		errs = append(errs, fmt.Errorf("--push.url: not a URL: %w", err))
+	} else {
+		shown := redact(o.URL)
+		switch {
+		case u.Scheme != "http" && u.Scheme != "https":
+			errs = append(errs, fmt.Errorf("--push.url %q: want an http:// or https:// URL", shown))
+		case u.Host == "":
+			errs = append(errs, fmt.Errorf("--push.url %q: no host", shown))
+		case u.RawQuery != "" || u.Fragment != "":
+			errs = append(errs, fmt.Errorf("--push.url %q: no query or fragment, please", shown))
+		}
 	}
 	reserved := map[string]string{
 		"job":      "set to " + Job,
@@ -244,11 +253,14 @@ func splitUserinfo(raw string) (base, user, pass string, ok bool) {
 	return u.String(), user, pass, true
 }
 
-// redact drops the password from a URL for messages.
+// redact drops the user info from a URL for messages: all of it, since a
+// token may sit in the user name (https://TOKEN@gw), not only in the
+// password.
 func redact(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return "the Pushgateway"
 	}
-	return u.Redacted()
+	u.User = nil
+	return u.String()
 }

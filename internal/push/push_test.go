@@ -78,6 +78,12 @@ func TestValidate(t *testing.T) {
 		{"host", Options{URL: "http:///metrics"}, []string{"no host"}},
 		// a query
 		{"query", Options{URL: "http://h:9091/?x=1"}, []string{"no query"}},
+		// credentials are never echoed, whatever is wrong with the URL
+		// (a token may sit in the user name, as in https://TOKEN@host)
+		{"scheme with credentials", Options{URL: "ftp://ci:s3cret@x"}, []string{`--push.url "ftp://x": want an http:// or https:// URL`}},
+		{"query with credentials", Options{URL: "http://s3cret@h:9091/?x=1"}, []string{`--push.url "http://h:9091/?x=1": no query`}},
+		{"unparsable with credentials", Options{URL: "http://ci:s3 cret@h"}, []string{"--push.url: not a URL: net/url: invalid userinfo"}},
+		{"bad host with credentials", Options{URL: "http://ci:s3cret@[::1"}, []string{"--push.url: not a URL: missing ']' in host"}},
 		// keys loadcron sets or its series carry
 		{"reserved", Options{URL: "http://h", Grouping: map[string]string{"job": "x", "suite": "y", "scenario": "z", "le": "1"}},
 			[]string{"job: reserved (set to loadcron)", "suite: reserved (set to each suite's name)", "scenario: reserved (a label of loadcron's series)", "le: reserved"}},
@@ -85,6 +91,9 @@ func TestValidate(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := tt.o.Validate(taken)
+			if err != nil && strings.Contains(err.Error(), "s3cret") {
+				t.Errorf("err = %v: it shows the URL's credentials", err)
+			}
 			if len(tt.wantErr) == 0 {
 				if err != nil {
 					t.Fatalf("err = %v", err)
@@ -216,7 +225,12 @@ func TestPushFailures(t *testing.T) {
 	dead := ln.Addr().String()
 	ln.Close()
 	err = Suite(t.Context(), Options{URL: "http://ci:s3cret@" + dead}, testRegistry(1), "a")
-	if err == nil || !strings.Contains(err.Error(), "push suite a to http://ci:xxxxx@"+dead) || strings.Contains(err.Error(), "s3cret") {
+	if err == nil || !strings.Contains(err.Error(), "push suite a to http://"+dead+":") || strings.Contains(err.Error(), "s3cret") || strings.Contains(err.Error(), "ci@") {
+		t.Errorf("err = %v", err)
+	}
+	// A token in the user name is user info too.
+	err = Suite(t.Context(), Options{URL: "http://s3cret@" + dead}, testRegistry(1), "a")
+	if err == nil || strings.Contains(err.Error(), "s3cret") {
 		t.Errorf("err = %v", err)
 	}
 
