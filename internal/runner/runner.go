@@ -146,7 +146,7 @@ func (r *Runner) healthChecks(ctx context.Context, suite *config.Suite, runID st
 		}
 		if !h.Healthy {
 			unhealthy[t.Name] = fmt.Sprintf("target %s unhealthy: %s", t.Name, h.Error)
-			log.Warn("target unhealthy", "target", t.Name, "url", hc.URL, "error", h.Error)
+			log.Warn("target unhealthy", "target", t.Name, "url", hc.URL, "err", h.Error)
 		}
 	}
 	return unhealthy
