@@ -21,6 +21,7 @@ type DisallowedError struct {
 	Reason string
 }
 
+// Error implements error: "refused by loadcron: " and the reason.
 func (e *DisallowedError) Error() string { return "refused by loadcron: " + e.Reason }
 
 // isDisallowed reports whether err is (or wraps) a DisallowedError.

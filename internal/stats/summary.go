@@ -1,3 +1,9 @@
+// Package stats turns the results of one scenario run into its exact
+// account: a Collector records every result.Result (sharded HDR
+// histograms, exact counts, error causes, stream figures, the slowest
+// requests) and merges them into a Summary; a Summary is weighed against
+// the scenario's thresholds and grades into a Verdict with its violations
+// (Evaluate), and the guide's rate bands label the figures.
 package stats
 
 import (
