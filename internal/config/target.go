@@ -88,10 +88,10 @@ func checkTargetURL(raw string, allowed []string) string {
 	}
 	scheme, rest, ok := strings.Cut(raw, "://")
 	if !ok {
-		return fmt.Sprintf(`must start with "http://" or "https://", got %q`, redactURL(raw))
+		return fmt.Sprintf(`must start with "http://" or "https://", got %q`, RedactURL(raw))
 	}
 	if scheme != "http" && scheme != "https" {
-		return fmt.Sprintf(`scheme must be "http" or "https", got %q in %q`, scheme, redactURL(raw))
+		return fmt.Sprintf(`scheme must be "http" or "https", got %q in %q`, scheme, RedactURL(raw))
 	}
 	authority, _, _ := strings.Cut(rest, "/")
 	authority, _, _ = strings.Cut(authority, "?")
@@ -107,7 +107,7 @@ func checkTargetURL(raw string, allowed []string) string {
 			ue = e
 			msg = ue.Err.Error() // without the URL, which may hold secrets
 		}
-		return fmt.Sprintf("is not a valid URL: %s, in %q", msg, redactURL(raw))
+		return fmt.Sprintf("is not a valid URL: %s, in %q", msg, RedactURL(raw))
 	}
 	host := u.Hostname()
 	switch {
@@ -137,9 +137,10 @@ func checkTargetURL(raw string, allowed []string) string {
 	return ""
 }
 
-// redactURL cuts a URL that did not parse down to what cannot be a
-// secret: everything before a "?", "#" or an "@" in the authority.
-func redactURL(raw string) string {
+// RedactURL cuts a URL (one that may not even parse) down to what cannot
+// be a secret, for messages: no query, no fragment, no user info (the
+// authority's part before an "@").
+func RedactURL(raw string) string {
 	s, _, _ := strings.Cut(raw, "?")
 	s, _, _ = strings.Cut(s, "#")
 	if scheme, rest, ok := strings.Cut(s, "://"); ok {

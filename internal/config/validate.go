@@ -85,7 +85,7 @@ func (p *problems) linkBase(path, raw string) {
 	u, err := url.Parse(raw)
 	switch {
 	case err != nil:
-		p.addf(path, "is not a valid URL: %q", redactURL(raw))
+		p.addf(path, "is not a valid URL: %q", RedactURL(raw))
 	case u.Scheme != "http" && u.Scheme != "https":
 		p.addf(path, `must be an absolute http:// or https:// URL, got %q`, safeURL(u))
 	case u.Host == "" || u.Hostname() == "":

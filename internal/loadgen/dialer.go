@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"strings"
 	"time"
 
 	"github.com/loadcron/loadcron/internal/config"
@@ -98,18 +97,4 @@ func cmpErr(first, err error) error {
 		return first
 	}
 	return err
-}
-
-// redactURL cuts a URL for an error message: nothing after "?" or "#",
-// no user info.
-func redactURL(raw string) string {
-	s, _, _ := strings.Cut(raw, "?")
-	s, _, _ = strings.Cut(s, "#")
-	if scheme, rest, ok := strings.Cut(s, "://"); ok {
-		if at := strings.LastIndex(rest, "@"); at >= 0 {
-			rest = rest[at+1:]
-		}
-		s = scheme + "://" + rest
-	}
-	return s
 }

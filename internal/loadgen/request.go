@@ -72,7 +72,7 @@ func newRequestPlan(spec *Spec) (*requestPlan, error) {
 	// rejects it at load; this is for callers that skip config).
 	base, err := url.Parse(spec.Target.URL)
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" || base.User != nil {
-		return nil, fmt.Errorf("target url %q: want http(s)://host[:port][/path]", redactURL(spec.Target.URL))
+		return nil, fmt.Errorf("target url %q: want http(s)://host[:port][/path]", config.RedactURL(spec.Target.URL))
 	}
 	var staticURL string
 	if path, ok := tmpl.Path.Static(); ok {
