@@ -46,16 +46,15 @@ const e2eDownFor = 8 * time.Second
 // drill is one fault on one suite: how to start and end it, how many runs
 // it lasts, and the alerts it must raise.
 type drill struct {
-	name         string
-	suite        string
-	inject       func(*testing.T)
-	clear        func(*testing.T)
-	hold         int  // faulty runs before the fault is cleared
-	quiet        bool // no alert of the suite's scenarios may notify (they are inhibited)
-	alerts       []expected
-	faultAt      time.Time
-	clearAt      time.Time
-	watchStarted time.Time
+	name    string
+	suite   string
+	inject  func(*testing.T)
+	clear   func(*testing.T)
+	hold    int  // faulty runs before the fault is cleared
+	quiet   bool // no alert of the suite's scenarios may notify (they are inhibited)
+	alerts  []expected
+	faultAt time.Time
+	clearAt time.Time
 }
 
 // expected is an alert a drill must raise, and the run (1-based, counted
