@@ -44,8 +44,9 @@ type Options struct {
 	// ConfigData, when set, is an embedded config (the demo); it is not
 	// watched and reload re-parses it.
 	ConfigData []byte
-	// Overrides set config keys after the file and the environment (from
-	// flags such as --web.listen-address).
+	// Overrides set config keys after the file and the environment, named
+	// "override KEY" in messages (the demo's target URL, schedule and
+	// history dir; --web.listen-address goes to ListenAddresses instead).
 	Overrides map[string]any
 	// Sets are the --set KEY=VALUE overrides (config.ParseSets), applied
 	// after Overrides; they name themselves in error messages.
