@@ -31,7 +31,7 @@ type Limits struct {
 	IdleTimeout time.Duration
 }
 
-// Defaults of Limits, documented in README.md.
+// Defaults of Limits, documented in internal/server/README.md.
 const (
 	DefaultReadHeaderTimeout = 5 * time.Second
 	DefaultReadTimeout       = 15 * time.Second
