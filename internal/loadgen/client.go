@@ -6,13 +6,7 @@ import (
 	"net"
 	"net/http"
 	"time"
-
-	"github.com/loadcron/loadcron/internal/config"
 )
-
-// tlsConfig builds the client TLS configuration of a target (config
-// reads the same files at load, so validate finds a bad one first).
-func tlsConfig(t *config.TLS) (*tls.Config, error) { return t.ClientConfig() }
 
 // dialFunc opens a connection: net.Dialer.DialContext's shape.
 type dialFunc func(ctx context.Context, network, addr string) (net.Conn, error)

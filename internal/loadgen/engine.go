@@ -112,7 +112,8 @@ func Run(ctx context.Context, spec *Spec, hooks Hooks) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, err
 	}
-	tc, err := tlsConfig(&spec.Target.TLS)
+	// config read the same files at load, so validate found a bad one first.
+	tc, err := spec.Target.TLS.ClientConfig()
 	if err != nil {
 		return Outcome{}, err
 	}

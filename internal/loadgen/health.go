@@ -64,7 +64,7 @@ func CheckHealth(ctx context.Context, t *config.Target, allowed []string, userAg
 			extra, key, path, key)
 	}
 	req0 := "GET " + h.URL
-	tc, err := tlsConfig(&t.TLS)
+	tc, err := t.TLS.ClientConfig()
 	if err != nil {
 		h.Error = fmt.Sprintf("%s: targets.%s.%v", req0, t.Name, err)
 		return h
