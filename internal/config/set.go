@@ -7,7 +7,8 @@ import (
 )
 
 // Override sets one config key after the file and the environment: from
-// --set KEY=VALUE, or from a flag that maps to a key (--web.listen-address).
+// --set KEY=VALUE, or from a flag that maps to a key (--data-dir,
+// --run-on-start).
 type Override struct {
 	// Key is the koanf key path ("targets.chat.timeout").
 	Key string
@@ -15,7 +16,7 @@ type Override struct {
 	// type) or a typed value.
 	Value any
 	// Source names the override in messages ("--set targets.chat.timeout",
-	// "--web.listen-address"); never the value, which may be a secret.
+	// "--data-dir"); never the value, which may be a secret.
 	Source string
 }
 
