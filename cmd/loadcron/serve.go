@@ -35,7 +35,7 @@ func (f *daemonFlags) register(cmd *kingpin.CmdClause, defaultListen string) {
 	cmd.GetFlag("web.listen-address").IsSetByUser(&f.listenSet)
 	cmd.Flag("web.enable-lifecycle", "Enable POST|PUT /-/reload (off, it answers 403; SIGHUP and config file changes reload either way).").
 		BoolVar(&f.lifecycle)
-	cmd.Flag("metrics.native-histograms", "Add native histogram buckets to loadcron_request_duration_seconds.").
+	cmd.Flag("metrics.native-histograms", "Add native histogram buckets to loadcron_request_duration_seconds (on; --no-metrics.native-histograms keeps only the classic buckets).").
 		Default("true").BoolVar(&f.nativeHist)
 	f.log.register(cmd, "info")
 }
