@@ -151,7 +151,10 @@ func scenarioDefaults(sc *Scenario, s *Safety, prefix string, def func(string) b
 	if sc.Abort.MaxErrorRatio == nil {
 		sc.Abort.MaxErrorRatio = ptr(defaultAbortErrorRatio)
 	}
-	defaultIf(def(prefix+"abort.min_requests"), &sc.Abort.MinRequests, defaultAbortMinRequests)
+	// Like max_in_flight, the default bows to the safety cap it must not
+	// exceed: with max_requests_per_run 40, an unset min_requests is 40,
+	// not an error about a value nobody wrote.
+	defaultIf(def(prefix+"abort.min_requests"), &sc.Abort.MinRequests, max(1, min(defaultAbortMinRequests, s.MaxRequestsPerRun)))
 }
 
 // defaultIf sets *p to def when unset is true.

@@ -28,6 +28,9 @@ func (t *traceState) init() {
 // model's intended send time (zero in the closed model): latency counts
 // from it, so a request that waited for a free slot carries that wait.
 func (w *worker) do(ctx context.Context, intended time.Time) {
+	if !w.e.admit() {
+		return // over safety.max_requests_per_run: nothing sent, nothing recorded
+	}
 	if w.stream != nil {
 		// Streams always take net/http: the events are read as they come.
 		w.doStream(ctx, intended)

@@ -31,6 +31,13 @@ type Spec struct {
 	// AllowedHosts is safety.allowed_hosts: the dialer refuses every
 	// other address. Nil means the default (loopback only).
 	AllowedHosts []string
+	// MaxRequests is how many requests the scenario may still send under
+	// safety.max_requests_per_run (what the run's earlier scenarios left);
+	// the scenario is stopped, as by the abort rule, when it would send
+	// one more. 0 means no cap. It bounds scenarios whose request count
+	// is not known in advance (closed model for a duration) at run time,
+	// where the config check can only count planned requests.
+	MaxRequests int64
 }
 
 // Gauge is the part of prometheus.Gauge the engine uses.
@@ -76,6 +83,9 @@ type Outcome struct {
 	AbortReason string
 	// Canceled is set when ctx ended the scenario early.
 	Canceled bool
+	// Sent is how many requests the scenario sent (or tried to: refused
+	// and failed ones count), for the run's safety.max_requests_per_run.
+	Sent int64
 	// Refused is why the first request refused by loadcron (error kind
 	// "disallowed") was refused, "" when none was: the run's verdict
 	// cannot stand when load was meant to go where it may not.
@@ -136,6 +146,7 @@ func Run(ctx context.Context, spec *Spec, hooks Hooks) (Outcome, error) {
 	if e.limit <= 0 {
 		e.limit = 1 << 20
 	}
+	e.maxRequests = spec.MaxRequests
 	if a := spec.Scenario.Abort; a.MaxErrorRatio != nil && *a.MaxErrorRatio > 0 {
 		e.abortRatio = *a.MaxErrorRatio
 		e.abortMin = int64(a.MinRequests)
@@ -151,6 +162,10 @@ func Run(ctx context.Context, spec *Spec, hooks Hooks) (Outcome, error) {
 	out.Elapsed = time.Since(start)
 	out.Canceled = ctx.Err() != nil
 	out.Timeline = e.timeline
+	out.Sent = e.sent.Load()
+	if e.maxRequests > 0 {
+		out.Sent = min(out.Sent, e.maxRequests) // the attempt that hit the cap was not sent
+	}
 	if r := e.abortReason.Load(); r != nil {
 		out.Aborted = true
 		out.AbortReason = *r
@@ -177,6 +192,11 @@ type engine struct {
 	active      atomic.Int64 // running virtual users or workers
 	exited      atomic.Int64 // closed-model users whose loop has ended
 	timeline    []LoadPoint  // set by the ramp controller or monitor
+	// maxRequests caps the requests sent (Spec.MaxRequests; 0: none);
+	// sent counts the attempts, the one that hit the cap included.
+	maxRequests int64
+	sent        atomic.Int64
+
 	abortRatio  float64
 	abortMin    int64
 	stop        chan struct{} // closed when the abort rule fires
@@ -205,6 +225,18 @@ func (e *engine) refuse(err error) {
 		msg := err.Error()
 		e.refused.CompareAndSwap(nil, &msg)
 	}
+}
+
+// admit counts one request about to be sent and reports whether the
+// run's request cap allows it; the first refusal stops the scenario like
+// the abort rule does, with the cap as its reason.
+func (e *engine) admit() bool {
+	n := e.sent.Add(1)
+	if e.maxRequests <= 0 || n <= e.maxRequests {
+		return true
+	}
+	e.abort(fmt.Sprintf("stopped: safety.max_requests_per_run reached (%d requests left for this scenario were sent)", e.maxRequests))
+	return false
 }
 
 func (e *engine) abort(reason string) {

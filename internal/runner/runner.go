@@ -78,6 +78,10 @@ func (r *Runner) Run(ctx context.Context, suite *config.Suite, runID, trigger st
 	}
 
 	unhealthy := r.healthChecks(ctx, suite, runID, rep, log)
+	// left is what safety.max_requests_per_run leaves for the rest of
+	// the run (0 in config means no cap, for runners built in code).
+	capped := r.Config.Safety.MaxRequestsPerRun > 0
+	left := int64(r.Config.Safety.MaxRequestsPerRun)
 	for _, whole := range suite.Scenarios {
 		sc, userOffset, mine := r.Segment.apply(whole)
 		if !mine {
@@ -93,8 +97,12 @@ func (r *Runner) Run(ctx context.Context, suite *config.Suite, runID, trigger st
 			rep.Partial = true
 		case unhealthy[sc.Target] != "":
 			sr = report.ScenarioFromError(info, unhealthy[sc.Target])
+		case capped && left <= 0:
+			sr = report.ScenarioFromError(info, fmt.Sprintf("not run: safety.max_requests_per_run (%d) reached by the scenarios before it", r.Config.Safety.MaxRequestsPerRun))
 		default:
-			sr = r.runScenario(ctx, suite, sc, info, userOffset, runID, scLog)
+			var sent int64
+			sr, sent = r.runScenario(ctx, suite, sc, info, userOffset, runID, left, scLog)
+			left -= sent
 			if ctx.Err() != nil {
 				rep.Partial = true
 			}
@@ -160,7 +168,9 @@ func (r *Runner) scenarioMetrics(suite *config.Suite, sc *config.Scenario) *metr
 }
 
 // runScenario runs one scenario and turns its figures into a report entry.
-func (r *Runner) runScenario(ctx context.Context, suite *config.Suite, sc *config.Scenario, info report.ScenarioInfo, userOffset int, runID string, log *slog.Logger) report.ScenarioResult {
+// maxRequests is what safety.max_requests_per_run leaves for it (0: no
+// cap); it also returns how many requests it sent.
+func (r *Runner) runScenario(ctx context.Context, suite *config.Suite, sc *config.Scenario, info report.ScenarioInfo, userOffset int, runID string, maxRequests int64, log *slog.Logger) (report.ScenarioResult, int64) {
 	target := r.Config.Targets[sc.Target]
 	workers := sc.PeakUsers()
 	if sc.IsOpen() {
@@ -200,11 +210,11 @@ func (r *Runner) runScenario(ctx context.Context, suite *config.Suite, sc *confi
 	stopProgress := r.showProgress(progress, info.Planned())
 	out, err := loadgen.Run(ctx, &loadgen.Spec{
 		Suite: suite.Name, RunID: runID, UserAgent: r.UserAgent, Target: target, Scenario: sc,
-		UserOffset: userOffset, AllowedHosts: r.Config.Safety.AllowedHosts,
+		UserOffset: userOffset, AllowedHosts: r.Config.Safety.AllowedHosts, MaxRequests: maxRequests,
 	}, hooks)
 	stopProgress()
 	if err != nil {
-		return report.ScenarioFromError(info, err.Error())
+		return report.ScenarioFromError(info, err.Error()), 0
 	}
 	if r.Console != nil {
 		_ = r.Console.ProgressDone(progress.Done.Load(), max(info.Planned(), progress.Done.Load()))
@@ -255,7 +265,7 @@ func (r *Runner) runScenario(ctx context.Context, suite *config.Suite, sc *confi
 		attrs = append(attrs, "slowest_ms", millis(sum.Slowest[0].Latency), "slowest_trace_id", sum.Slowest[0].TraceID.String())
 	}
 	log.Log(ctx, level, "scenario finished", attrs...)
-	return sr
+	return sr, out.Sent
 }
 
 // violationAttrs are the log attributes of a violation: threshold, value,

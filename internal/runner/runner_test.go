@@ -329,3 +329,62 @@ suites:
 		}
 	}
 }
+
+// safety.max_requests_per_run bounds at run time what the config check
+// cannot count: closed-model scenarios that run for a duration. The
+// scenario that reaches the cap is stopped like the abort rule stops one
+// (status error, aborted, the cap as the reason), the ones after it do
+// not run, and the target receives exactly the cap.
+func TestMaxRequestsPerRunStopsDurationScenarios(t *testing.T) {
+	sim, url := startChatsim(t, chatsim.Faults{})
+	yaml := `
+targets:
+  chat:
+    url: ` + url + `
+safety:
+  max_requests_per_run: 40
+suites:
+  capped:
+    scenarios:
+      - name: first
+        target: chat
+        users: 2
+        requests_per_user: 10
+        request: {path: /api/chat, body: '{"message": "hi"}'}
+      - name: timed
+        target: chat
+        users: 3
+        duration: 1m
+        request: {path: /api/chat, body: '{"message": "hi"}'}
+      - name: after
+        target: chat
+        users: 1
+        duration: 1m
+        request: {path: /api/chat, body: '{"message": "hi"}'}
+`
+	cfg, err := config.Parse([]byte(yaml), "capped.yaml", config.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rep := (&Runner{Config: cfg}).Run(ctx, cfg.Suites["capped"], "run-cap", "manual")
+	if got := sim.Stats().Received; got != 40 {
+		t.Errorf("the target received %d chat requests, want the cap, 40", got)
+	}
+	first, timed, after := rep.TestResults[0], rep.TestResults[1], rep.TestResults[2]
+	if first.Status != stats.StatusPassed || first.TotalRequests != 20 {
+		t.Errorf("first: status %s, %d requests; want passed with 20", first.Status, first.TotalRequests)
+	}
+	if timed.Status != stats.StatusError || !timed.Aborted || timed.TotalRequests != 20 ||
+		!strings.Contains(timed.Error, "safety.max_requests_per_run") {
+		t.Errorf("timed: status %s aborted %v, %d requests, error %q; want error, aborted after 20 by the cap",
+			timed.Status, timed.Aborted, timed.TotalRequests, timed.Error)
+	}
+	if after.Status != stats.StatusError || after.TotalRequests != 0 || !strings.Contains(after.Error, "not run: safety.max_requests_per_run (40)") {
+		t.Errorf("after: status %s, %d requests, error %q; want not run", after.Status, after.TotalRequests, after.Error)
+	}
+	if ctx.Err() != nil {
+		t.Error("the run was only ended by the test's deadline")
+	}
+}
