@@ -189,9 +189,9 @@ type engine struct {
 	runCtx  context.Context
 	dial    dialFunc // every connection of the run, both clients
 
-	active      atomic.Int64 // running virtual users or workers
-	exited      atomic.Int64 // closed-model users whose loop has ended
-	timeline    []LoadPoint  // set by the ramp controller or monitor
+	active   atomic.Int64 // running virtual users or workers
+	exited   atomic.Int64 // closed-model users whose loop has ended
+	timeline []LoadPoint  // set by the ramp controller or monitor
 	// maxRequests caps the requests sent (Spec.MaxRequests; 0: none);
 	// sent counts the attempts, the one that hit the cap included.
 	maxRequests int64
