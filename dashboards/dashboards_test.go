@@ -56,20 +56,22 @@ func usesDatasourceVar(raw json.RawMessage) bool {
 	return json.Unmarshal(raw, &ref) == nil && ref.Type == "prometheus" && ref.UID == datasourceVar
 }
 
-// histogramProblem says what is wrong with a query of the latency
-// histogram's buckets that has no native-histogram branch: a Prometheus
-// that stores the native histogram only (2.x with native histograms on,
-// 3.x without always_scrape_classic_histograms) has no _bucket series.
-// The form is `<native query> or on () <classic query>`: the native
-// result when there is one, the classic otherwise.
+// histogramProblem says what is wrong with a query of a request
+// histogram's classic series (_bucket, _sum, _count) that has no
+// native-histogram branch: a Prometheus that stores the native histogram
+// only (2.x with native histograms on, 3.x without
+// always_scrape_classic_histograms) has no such series. The form is
+// `<native query> or on () <classic query>`: the native result when there
+// is one, the classic otherwise.
 func histogramProblem(expr string) string {
-	if !strings.Contains(expr, "loadcron_request_duration_seconds_bucket") {
-		return ""
-	}
-	native, classic, ok := strings.Cut(expr, " or on () ")
-	if !ok || !strings.Contains(native, "loadcron_request_duration_seconds{") || strings.Contains(native, "_bucket") ||
-		!strings.Contains(classic, "loadcron_request_duration_seconds_bucket") {
-		return "classic buckets without a native-histogram branch (<native> or on () <classic>)"
+	for _, h := range []string{"loadcron_request_duration_seconds", "loadcron_request_ttfb_seconds"} {
+		if !strings.Contains(expr, h+"_bucket") && !strings.Contains(expr, h+"_sum") && !strings.Contains(expr, h+"_count") {
+			continue
+		}
+		native, classic, ok := strings.Cut(expr, " or on () ")
+		if !ok || !strings.Contains(native, h+"{") || strings.Contains(native, h+"_") || !strings.Contains(classic, h+"_") {
+			return "classic " + h + " series without a native-histogram branch (<native> or on () <classic>)"
+		}
 	}
 	return ""
 }
@@ -237,6 +239,11 @@ func TestCheckCatchesProblems(t *testing.T) {
 		{"classic only", `{"uid":"u","title":"t","schemaVersion":39,` + vars + `,"panels":[{"id":1,"type":"stat","title":"s",` + ds + `,` + grid + `,"targets":[{"refId":"A","expr":"histogram_quantile(0.95, sum by (le) (rate(loadcron_request_duration_seconds_bucket[5m])))"}]}]}`, "native-histogram branch"},
 		// Both branches.
 		{"native or classic", `{"uid":"u","title":"t","schemaVersion":39,` + vars + `,"panels":[{"id":1,"type":"stat","title":"s",` + ds + `,` + grid + `,"targets":[{"refId":"A","expr":"histogram_quantile(0.95, sum (rate(loadcron_request_duration_seconds{x=\"y\"}[5m]))) or on () histogram_quantile(0.95, sum by (le) (rate(loadcron_request_duration_seconds_bucket[5m])))"}]}]}`, ""},
+		// The TTFB mean from _sum and _count only: empty where the
+		// histogram is stored native only.
+		{"ttfb classic only", `{"uid":"u","title":"t","schemaVersion":39,` + vars + `,"panels":[{"id":1,"type":"stat","title":"s",` + ds + `,` + grid + `,"targets":[{"refId":"A","expr":"sum (rate(loadcron_request_ttfb_seconds_sum[5m])) / sum (rate(loadcron_request_ttfb_seconds_count[5m]))"}]}]}`, "native-histogram branch"},
+		// The same with its native branch.
+		{"ttfb native or classic", `{"uid":"u","title":"t","schemaVersion":39,` + vars + `,"panels":[{"id":1,"type":"stat","title":"s",` + ds + `,` + grid + `,"targets":[{"refId":"A","expr":"histogram_sum(sum (rate(loadcron_request_ttfb_seconds{x=\"y\"}[5m]))) / histogram_count(sum (rate(loadcron_request_ttfb_seconds{x=\"y\"}[5m]))) or on () sum (rate(loadcron_request_ttfb_seconds_sum[5m])) / sum (rate(loadcron_request_ttfb_seconds_count[5m]))"}]}]}`, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -120,3 +120,41 @@ func rss() int64 {
 	pages, _ := strconv.ParseInt(f[1], 10, 64)
 	return pages * int64(os.Getpagesize())
 }
+
+// runDelay is the time the threads of process pid (0: this process) spent
+// runnable but waiting for a CPU, summed from /proc/<pid>/task/*/schedstat
+// (its second field). Over a round it tells how much other processes' load
+// held the process back: lateness from a CPU taken by someone else is not
+// the pacer's own.
+func runDelay(pid int) time.Duration {
+	dir := "/proc/self/task"
+	if pid != 0 {
+		dir = "/proc/" + strconv.Itoa(pid) + "/task"
+	}
+	ents, _ := os.ReadDir(dir)
+	var sum int64
+	for _, e := range ents {
+		b, err := os.ReadFile(dir + "/" + e.Name() + "/schedstat")
+		if err != nil {
+			continue
+		}
+		if f := strings.Fields(string(b)); len(f) >= 2 {
+			n, _ := strconv.ParseInt(f[1], 10, 64)
+			sum += n
+		}
+	}
+	return time.Duration(sum)
+}
+
+// loadAvg is the 1-minute load average, from /proc/loadavg ("" if unknown).
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return ""
+	}
+	return f[0]
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/loadcron/loadcron/internal/config"
 	"github.com/loadcron/loadcron/internal/metrics"
 	"github.com/loadcron/loadcron/internal/runner"
+	"github.com/loadcron/loadcron/internal/server"
 )
 
 // scrapeConfig is 5 suites × 10 scenarios against one target with a JSON
@@ -47,10 +48,11 @@ func scrapeConfig(tb testing.TB, url string) *config.Config {
 
 // BenchmarkScrape builds the daemon's metrics for 50 scenarios that have
 // each run once (through the runner, against a loopback target answering
-// cache hits and misses), then measures a /metrics scrape in the text
-// format: series (sample lines) in all and per scenario, bytes, and time
-// per scrape (the benchmark's ns/op). It prints the series per metric
-// family of one scenario. Run it with
+// cache hits and misses), then counts the series (sample lines of the text
+// format) in all and per scenario, and the bytes, printing the series per
+// metric family of one scenario; and measures the CPU time of a /metrics
+// scrape as Prometheus makes it (OpenMetrics, gzip), through the daemon's
+// handler and, side by side, promhttp's default one. Run it with
 //
 //	make bench-scrape
 func BenchmarkScrape(b *testing.B) {
@@ -104,25 +106,58 @@ func BenchmarkScrape(b *testing.B) {
 	}
 	fmt.Printf("scrape: 50 scenarios: %d series in all, %d per scenario, %d bytes\n", total, perScenario, len(body))
 
-	// Time scrapes as Prometheus makes them (Accept-Encoding: gzip) into a
-	// writer that keeps nothing; report wall and CPU time per scrape.
+	// Time scrapes as Prometheus 2.42 makes them (OpenMetrics preferred,
+	// gzip) into a writer that keeps nothing: the daemon's /metrics
+	// handler against promhttp's default one (gzip at the default level),
+	// side by side, in rounds; CPU time per scrape, medians.
 	req := httptest.NewRequest("GET", "/metrics", nil)
+	req.Header.Set("Accept", prometheusAccept)
 	req.Header.Set("Accept-Encoding", "gzip")
+	handlers := []struct {
+		name string
+		h    http.Handler
+	}{
+		{"loadcron /metrics (gzip level 1)", server.MetricsHandler(reg, nil)},
+		{"promhttp default (gzip level 6)", promhttp.HandlerFor(reg, promhttp.HandlerOpts{EnableOpenMetrics: true})},
+	}
+	const perRound = 50
+	cpu := make([][]float64, len(handlers))
+	size := make([]int64, len(handlers))
+	for r := range envInt("LOADCRON_BENCH_ROUNDS", 3) {
+		for i := range handlers {
+			c := (i + r) % len(handlers)
+			var w discard
+			before := snapshot()
+			for range perRound {
+				handlers[c].h.ServeHTTP(&w, req)
+			}
+			after := snapshot()
+			cpu[c] = append(cpu[c], float64((after.cpu-before.cpu).Microseconds())/1e3/perRound)
+			size[c] = w.n / perRound
+		}
+	}
+	for i, hd := range handlers {
+		fmt.Printf("scrape: %-34s %5.2f ms CPU per scrape (median of %v), %d bytes sent\n", hd.name, median(cpu[i]), cpu[i], size[i])
+	}
+	fmt.Printf("scrape: load average %s\n", loadAvg())
+
+	// The benchmark's own loop: the daemon's handler.
 	var w discard
-	before := snapshot()
 	b.ResetTimer()
 	for b.Loop() {
-		h.ServeHTTP(&w, req)
+		handlers[0].h.ServeHTTP(&w, req)
 	}
 	b.StopTimer()
-	after := snapshot()
-	cpu := float64((after.cpu - before.cpu).Microseconds()) / 1e3 / float64(b.N)
-	fmt.Printf("scrape: %.2f ms CPU per scrape (gzip, %d bytes compressed)\n", cpu, w.n/int64(b.N))
-	b.ReportMetric(cpu, "cpu-ms/scrape")
+	b.ReportMetric(median(cpu[0]), "cpu-ms/scrape")
+	b.ReportMetric(median(cpu[1]), "promhttp-default-cpu-ms/scrape")
 	b.ReportMetric(float64(total), "series")
 	b.ReportMetric(float64(perScenario), "series/scenario")
 	b.ReportMetric(float64(len(body)), "bytes")
 }
+
+// prometheusAccept is the Accept header of Prometheus 2.42's scrapes
+// (native histograms off).
+const prometheusAccept = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
 
 // discard is an http.ResponseWriter that counts and drops the body.
 type discard struct {

@@ -35,7 +35,8 @@ func TestWindowsSurviveRestart(t *testing.T) {
 		labels map[string]string
 		want   float64
 	}{
-		{"loadcron_recent_runs", with("status", "passed"), 2},
+		{"loadcron_recent_runs", with("status", "failed"), 0},
+		{"loadcron_recent_runs", with("status", "error"), 0},
 		{"loadcron_window_runs", base, 2},
 		{"loadcron_window_requests", base, 8},
 		{"loadcron_window_failed_requests", base, 0},

@@ -80,6 +80,7 @@ func (m *Metrics) SetConfig(cfg *config.Config) {
 			s.live.dropped = s.vecs.dropped.WithLabelValues(k.suite, k.scenario, k.target)
 		case !open[k] && s.live.dropped != nil:
 			s.vecs.dropped.DeleteLabelValues(k.suite, k.scenario, k.target)
+			s.vecs.win.recentDropped.DeleteLabelValues(k.suite, k.scenario, k.target)
 			s.live.dropped = nil
 		}
 		switch {

@@ -71,9 +71,9 @@ func TestExemplars(t *testing.T) {
 	rec.Record(withTrace(200*time.Millisecond, 5))
 	w = httptest.NewRecorder()
 	promhttp.HandlerFor(reg, promhttp.HandlerOpts{EnableOpenMetrics: true}).ServeHTTP(w, req)
-	if b := w.Body.String(); !strings.Contains(b, `le="0.25"} 1 # {trace_id="ab000000000000000000000000000005",run_id="run-2"} 0.2`) &&
-		!strings.Contains(b, `le="0.25"} 1 # {run_id="run-2",trace_id="ab000000000000000000000000000005"} 0.2`) {
-		t.Errorf("no exemplar of the new run:\n%s", grep(w.Body.String(), `le="0.25"`))
+	if b := w.Body.String(); !strings.Contains(b, `le="0.5"} 4 # {trace_id="ab000000000000000000000000000005",run_id="run-2"} 0.2`) &&
+		!strings.Contains(b, `le="0.5"} 4 # {run_id="run-2",trace_id="ab000000000000000000000000000005"} 0.2`) {
+		t.Errorf("no exemplar of the new run:\n%s", grep(w.Body.String(), `le="0.5"`))
 	}
 }
 

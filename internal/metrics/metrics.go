@@ -31,23 +31,30 @@ const (
 
 // DurationBuckets are the classic histogram buckets (seconds) of
 // loadcron_request_duration_seconds: from 1 ms (cache hits of a fast API),
-// with edges at the guide's grade bounds (3, 5, 10 s) and its 30 s P99
-// limit. Exact figures come from the HDR histograms (last_run_*); these
-// serve heatmaps and rough quantiles, so they are few: every bucket is a
-// series per outcome and cache state.
-var DurationBuckets = []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 3, 5, 10, 30}
+// steps of about 5 up to 1 s, then edges at the guide's grade bounds (3,
+// 5, 10 s) and its 30 s P99 limit. Exact figures come from the HDR
+// histograms (last_run_*) and fine ones from the native histogram in the
+// same family; these serve heatmaps and rough quantiles where a scraper
+// keeps classic buckets only, so they are few: every bucket is a series
+// per outcome and cache state (issue 11: at most 80 series per scenario).
+var DurationBuckets = []float64{.001, .005, .025, .1, .5, 1, 3, 5, 10, 30}
 
 // TTFBBuckets are the classic buckets (seconds) of
-// loadcron_request_ttfb_seconds: a subset of DurationBuckets, so that the
-// two histograms line up, coarser because TTFB is a secondary figure.
-var TTFBBuckets = []float64{.001, .005, .025, .1, .5, 1, 3, 10, 30}
+// loadcron_request_ttfb_seconds when native histograms are off: a subset
+// of DurationBuckets, so that the two histograms line up, coarser because
+// TTFB is a secondary figure. With native histograms on, the TTFB
+// histogram is native only: its text exposition is _count, _sum and the
+// +Inf bucket (the dashboards show its mean there), and a scraper of
+// native histograms gets its percentiles.
+var TTFBBuckets = []float64{.005, .025, .1, .5, 3}
 
 // LatenessBuckets are the buckets (seconds) of
 // loadcron_pacer_lateness_seconds: the pacer aims at tens of microseconds;
 // milliseconds mean a busy generator, seconds a saturated worker pool.
 var LatenessBuckets = []float64{.00005, .0001, .00025, .001, .005, .025, .1, 1}
 
-// Native histogram parameters of loadcron_request_duration_seconds.
+// Native histogram parameters of loadcron_request_duration_seconds and
+// loadcron_request_ttfb_seconds.
 const (
 	nativeBucketFactor    = 1.1
 	nativeMaxBucketNumber = 160
@@ -57,7 +64,8 @@ const (
 // Options configures New.
 type Options struct {
 	// NativeHistograms adds a native (sparse) histogram to the classic
-	// buckets of loadcron_request_duration_seconds, in the same family.
+	// buckets of loadcron_request_duration_seconds, in the same family,
+	// and makes loadcron_request_ttfb_seconds native only (TTFBBuckets).
 	// The daemon sets it; it can be switched off for scrapers that cannot
 	// store both.
 	NativeHistograms bool

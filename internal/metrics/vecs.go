@@ -78,19 +78,26 @@ func newScenarioVecs(f promauto.Factory, native bool) *scenarioVecs {
 		Help:    "Request latency from the (intended) send time to the end of the body.",
 		Buckets: DurationBuckets,
 	}
+	ttfbOpts := prometheus.HistogramOpts{
+		Namespace: Namespace, Name: "request_ttfb_seconds",
+		Help:    "Time from the actual send to the first response byte, for requests that got a response.",
+		Buckets: TTFBBuckets,
+	}
 	if native {
 		durationOpts.NativeHistogramBucketFactor = nativeBucketFactor
 		durationOpts.NativeHistogramMaxBucketNumber = nativeMaxBucketNumber
 		durationOpts.NativeHistogramMinResetDuration = nativeMinResetPeriod
+		// Native only (no Buckets): nine classic TTFB buckets were a tenth
+		// of a scenario's series, for a secondary figure.
+		ttfbOpts.Buckets = nil
+		ttfbOpts.NativeHistogramBucketFactor = nativeBucketFactor
+		ttfbOpts.NativeHistogramMaxBucketNumber = nativeMaxBucketNumber
+		ttfbOpts.NativeHistogramMinResetDuration = nativeMinResetPeriod
 	}
 
 	v := &scenarioVecs{
 		duration: f.NewHistogramVec(durationOpts, with("outcome", "cache")),
-		ttfb: f.NewHistogramVec(prometheus.HistogramOpts{
-			Namespace: Namespace, Name: "request_ttfb_seconds",
-			Help:    "Time from the actual send to the first response byte, for requests that got a response.",
-			Buckets: TTFBBuckets,
-		}, with()),
+		ttfb:     f.NewHistogramVec(ttfbOpts, with()),
 		requests: counter("requests_total", "Completed requests by HTTP status code (\"error\" when no response arrived).", "code"),
 		errors:   counter("request_errors_total", "Failed requests by error kind.", "kind"),
 		cache:    counter("cache_responses_total", "Successful responses by the target's cache-hit signal (hit or miss).", "result"),

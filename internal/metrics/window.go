@@ -12,6 +12,11 @@ import (
 	"github.com/loadcron/loadcron/internal/stats"
 )
 
+// recentStatuses are the statuses loadcron_recent_runs counts: the two the
+// alert rules judge (LoadcronCriticalScenarioFailed, LoadcronScenarioError).
+// The other runs of the last RecentRuns passed or ended with a warning.
+var recentStatuses = []string{string(stats.StatusFailed), string(stats.StatusError)}
+
 // Run windows: figures computed from a scenario's last runs, so that alert
 // rules judge runs (each run once, however often it is scraped) instead
 // of wall-clock windows. See README.md, "Run windows".
@@ -132,13 +137,13 @@ func newWindowVecs(f promauto.Factory, labels func(extra ...string) []string) *w
 	}
 	return &windowVecs{
 		recentRuns: gauge("recent_runs",
-			"How many of the scenario's last 3 runs ended with each status (runs its target's failed health check prevented are not counted).", "status"),
+			"How many of the scenario's last 3 runs failed (status failed) or could not be measured (status error); runs its target's failed health check prevented are not counted.", "status"),
 		recentLatency: gauge("recent_runs_latency_seconds",
 			"Second largest latency statistic of the scenario's last 3 measured runs: above a limit when at least 2 of them were (present from 2 runs on).", "stat"),
 		recentStream: gauge("recent_runs_stream_seconds",
 			"Second largest streaming statistic (first_event_p95, event_gap_p95) of the scenario's last 3 measured runs that read streams: above a limit when at least 2 of them were (present from 2 such runs on).", "stat"),
 		recentDropped: gauge("recent_runs_dropped_ratio",
-			"Second largest share of planned open-model requests not sent (dropped / (completed + dropped)) among the last 3 measured runs (present from 2 runs on)."),
+			"Second largest share of planned open-model requests not sent (dropped / (completed + dropped)) among the last 3 measured runs (open-model scenarios, present from 2 runs on)."),
 
 		runs: gauge("window_runs",
 			"Runs in the scenario's ratio window: its newest measured runs until they hold 1000 requests, at most 6."),
@@ -201,7 +206,7 @@ func (s *ScenarioMetrics) publishWindowsLocked() {
 	}
 
 	w := &s.win
-	for _, st := range lastRunStatuses {
+	for _, st := range recentStatuses {
 		n := 0
 		for _, j := range w.judged {
 			if string(j) == st {
@@ -230,7 +235,9 @@ func (s *ScenarioMetrics) publishWindowsLocked() {
 	dropped, ok := secondLargest(func(r RunRecord) float64 {
 		return float64(r.Dropped) / float64(r.Requests+r.Dropped)
 	})
-	set(v.recentDropped, ok, dropped)
+	// Only an open-model scenario can drop (its dropped counter exists):
+	// a closed-model one would show a ratio that is 0 forever.
+	set(v.recentDropped, ok && s.live.dropped != nil, dropped)
 
 	// Streaming figures: the last 3 measured runs that read streams.
 	var streamed []RunRecord

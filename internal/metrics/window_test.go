@@ -61,10 +61,14 @@ func TestRecentRuns(t *testing.T) {
 	if got := value(t, reg, "loadcron_recent_runs_latency_seconds", baseLabels, "stat", "p95"); got != 1 {
 		t.Errorf("p95 over (1s, 3s, 0.5s) = %g, want 1", got)
 	}
-	for st, want := range map[string]float64{"passed": 2, "failed": 1, "warning": 0, "error": 0} {
+	for st, want := range map[string]float64{"failed": 1, "error": 0} {
 		if got := value(t, reg, "loadcron_recent_runs", baseLabels, "status", st); got != want {
 			t.Errorf("recent runs %s = %g, want %g", st, got, want)
 		}
+	}
+	// Only the statuses the rules judge: passed and warning are the rest.
+	if n := testutil.CollectAndCount(reg, "loadcron_recent_runs"); n != 2 {
+		t.Errorf("%d recent_runs series, want 2 (failed, error)", n)
 	}
 }
 
@@ -81,8 +85,8 @@ func TestRecentRunsSkipTargetDown(t *testing.T) {
 	if got := value(t, reg, "loadcron_recent_runs", baseLabels, "status", "error"); got != 0 {
 		t.Errorf("errors while the target was down = %g, want 0", got)
 	}
-	if got := value(t, reg, "loadcron_recent_runs", baseLabels, "status", "passed"); got != 1 {
-		t.Errorf("passed = %g, want the one run before the outage", got)
+	if got := value(t, reg, "loadcron_recent_runs", baseLabels, "status", "failed"); got != 0 {
+		t.Errorf("failed = %g, want 0: the run before the outage passed", got)
 	}
 
 	m.SetTargetHealth("chatsim", true, time.Millisecond)
@@ -183,17 +187,34 @@ func TestWindowCacheBoundNeedsASignal(t *testing.T) {
 }
 
 // TestRecentDroppedRatio: the second largest dropped share of the last 3
-// runs.
+// runs, for open-model scenarios only: a closed-model one cannot drop, and
+// has no such series.
 func TestRecentDroppedRatio(t *testing.T) {
 	m, reg := newTestMetrics(t, Options{})
-	s := m.Scenario("chat", "baseline", "chatsim")
+	cfg := testConfig("h")
+	cfg.Suites["old"].Scenarios[0].Rate = 5 // ping is open-model, burst closed
+	m.SetConfig(cfg)
+	open := m.Scenario("old", "ping", "legacy")
+	closed := m.Scenario("chat", "burst", "chatsim")
 	for _, d := range []int64{25, 0, 50} { // of 100 planned: 25 %, 0 %, 50 %
 		sum := run(100-d, 0, 0, 0, time.Second)
 		sum.Dropped = d
-		s.SetRun(sum, verdict(stats.StatusPassed), t0)
+		open.SetRun(sum, verdict(stats.StatusPassed), t0)
+		closed.SetRun(run(100, 0, 0, 0, time.Second), verdict(stats.StatusPassed), t0)
 	}
-	if got := value(t, reg, "loadcron_recent_runs_dropped_ratio", baseLabels); got != 0.25 {
+	openLabels := []string{"suite", "old", "scenario", "ping", "target", "legacy"}
+	if got := value(t, reg, "loadcron_recent_runs_dropped_ratio", openLabels); got != 0.25 {
 		t.Errorf("dropped ratio = %g, want 0.25", got)
+	}
+	if n := testutil.CollectAndCount(reg, "loadcron_recent_runs_dropped_ratio"); n != 1 {
+		t.Errorf("%d dropped-ratio series, want 1 (the open-model scenario's)", n)
+	}
+
+	// A reload that makes ping closed-model takes its ratio away.
+	cfg.Suites["old"].Scenarios[0].Rate = 0
+	m.SetConfig(cfg)
+	if n := testutil.CollectAndCount(reg, "loadcron_recent_runs_dropped_ratio"); n != 0 {
+		t.Errorf("%d dropped-ratio series after ping became closed-model, want 0", n)
 	}
 }
 

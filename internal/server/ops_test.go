@@ -2,7 +2,9 @@ package server
 
 import (
 	"bytes"
+	"compress/gzip"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -132,6 +134,57 @@ func TestMetrics(t *testing.T) {
 	ts2 := newHTTP(t, Options{})
 	if code, _, body := do(t, "GET", ts2.URL+"/metrics", nil); code != 200 || strings.Contains(body, "loadcron_test") {
 		t.Errorf("empty gatherer: %d %q", code, body)
+	}
+}
+
+// TestMetricsGzip: a scraper that accepts gzip gets the exposition
+// gzip-compressed (MetricsHandler's own, faster level), one that does not
+// gets it plain; both say Vary: Accept-Encoding.
+func TestMetricsGzip(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	c := prometheus.NewCounter(prometheus.CounterOpts{Name: "loadcron_test_events_total", Help: "Test events."})
+	reg.MustRegister(c)
+	c.Add(3)
+	ts := newHTTP(t, Options{Gatherer: reg})
+	// DisableCompression: the client must not ask for gzip itself nor
+	// decompress, so the test sees what was sent.
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+	for _, tc := range []struct {
+		acceptEncoding string
+		gzipped        bool
+	}{
+		{"gzip", true},                 // Prometheus
+		{"br, GZIP;q=0.5", true},       // case and quality
+		{"", false},                    // none asked for
+		{"identity", false},            // plain asked for
+		{"gzip;q=0, identity", false},  // gzip refused
+		{"deflate, x-gzip-ish", false}, // not gzip
+	} {
+		req, _ := http.NewRequest("GET", ts.URL+"/metrics", nil)
+		req.Header.Set("Accept-Encoding", tc.acceptEncoding)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body io.Reader = resp.Body
+		if got := resp.Header.Get("Content-Encoding") == "gzip"; got != tc.gzipped {
+			t.Errorf("Accept-Encoding %q: gzipped %v, want %v", tc.acceptEncoding, got, tc.gzipped)
+		}
+		if tc.gzipped {
+			zr, err := gzip.NewReader(resp.Body)
+			if err != nil {
+				t.Fatalf("Accept-Encoding %q: %v", tc.acceptEncoding, err)
+			}
+			body = zr
+		}
+		b, err := io.ReadAll(body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != 200 || !strings.Contains(string(b), "loadcron_test_events_total 3\n") {
+			t.Errorf("Accept-Encoding %q: %d %v\n%s", tc.acceptEncoding, resp.StatusCode, err, b)
+		}
+		if v := resp.Header.Get("Vary"); v != "Accept-Encoding" {
+			t.Errorf("Accept-Encoding %q: Vary %q", tc.acceptEncoding, v)
+		}
 	}
 }
 

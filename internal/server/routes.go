@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // routes builds the mux. Patterns carry their methods, so the mux answers
@@ -15,12 +13,7 @@ import (
 func (s *Server) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.opts.Gatherer, promhttp.HandlerOpts{
-		EnableOpenMetrics: true,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelError),
-		// A failing collector should not blank the whole scrape.
-		ErrorHandling: promhttp.ContinueOnError,
-	}))
+	mux.Handle("GET /metrics", MetricsHandler(s.opts.Gatherer, slog.NewLogLogger(s.log.Handler(), slog.LevelError)))
 	mux.HandleFunc("GET /-/healthy", s.healthy)
 	mux.HandleFunc("GET /-/ready", s.ready)
 	mux.HandleFunc("POST /-/reload", s.reload)
