@@ -158,3 +158,29 @@ func loadAvg() string {
 	}
 	return f[0]
 }
+
+// cpuBusy is the time CPU cpu spent busy (everything but idle, iowait
+// and time stolen by a hypervisor), from /proc/stat, since boot.
+func cpuBusy(cpu int) time.Duration {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	prefix := "cpu" + strconv.Itoa(cpu) + " "
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if !strings.HasPrefix(line, prefix) {
+			continue
+		}
+		f := strings.Fields(line)[1:]
+		var ticks [10]int64
+		for i := 0; i < len(f) && i < len(ticks); i++ {
+			ticks[i], _ = strconv.ParseInt(f[i], 10, 64)
+		}
+		// user nice system idle iowait irq softirq steal guest guest_nice;
+		// guest time is already in user.
+		tick := time.Second / 100 // USER_HZ
+		b := ticks[0] + ticks[1] + ticks[2] + ticks[5] + ticks[6]
+		return time.Duration(b) * tick
+	}
+	return 0
+}

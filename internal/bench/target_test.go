@@ -31,6 +31,9 @@ func TestMain(m *testing.M) {
 	if hold, ok := os.LookupEnv(targetEnv); ok {
 		os.Exit(serveTarget(hold))
 	}
+	if _, ok := os.LookupEnv(noiseEnv); ok {
+		os.Exit(spin())
+	}
 	if client, ok := os.LookupEnv(memoryEnv); ok {
 		os.Exit(memoryChild(client))
 	}
