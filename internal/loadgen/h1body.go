@@ -89,7 +89,7 @@ func (b *h1Body) nextChunk() error {
 	if b.crlf {
 		line, err := br.ReadSlice('\n')
 		if err != nil {
-			return eofUnexpected(err)
+			return chunkErr(err)
 		}
 		if len(trimEOL(line)) != 0 {
 			return errChunked
@@ -98,10 +98,7 @@ func (b *h1Body) nextChunk() error {
 	}
 	line, err := br.ReadSlice('\n')
 	if err != nil {
-		if err == io.EOF || err == io.ErrUnexpectedEOF {
-			return io.ErrUnexpectedEOF
-		}
-		return errChunked
+		return chunkErr(err)
 	}
 	line = trimEOL(line)
 	if i := bytes.IndexByte(line, ';'); i >= 0 {
@@ -148,6 +145,17 @@ func (b *h1Body) nextChunk() error {
 			return nil
 		}
 	}
+}
+
+// chunkErr is the error of a failed read of a chunk's framing line: a
+// line longer than the buffer is malformed; a timeout or a broken
+// connection stays what it is, so that a target trickling its chunks past
+// the timeout is a timeout, not a malformed body.
+func chunkErr(err error) error {
+	if err == bufio.ErrBufferFull {
+		return errChunked
+	}
+	return eofUnexpected(err)
 }
 
 func eofUnexpected(err error) error {
