@@ -169,28 +169,40 @@ func (s *Scheduler) Set(suites []Suite) {
 		// Loops end with Stop, a replacing Set, or the run context.
 		ctx, cancel := context.WithCancel(s.runCtx)
 		s.loops[su.Name] = &loop{suite: su, cancel: cancel}
-		if su.Schedule == nil {
+		// The first fire time is published before Set returns, so that
+		// whoever reloaded (the API, metrics, status page) sees the new
+		// schedule at once, not whenever the loop's goroutine gets to run.
+		now := s.opts.Now()
+		next := nextFire(su, now)
+		if next.IsZero() {
 			delete(s.next, su.Name)
 			s.opts.OnNext(su.Name, time.Time{})
-			continue
+			continue // trigger only, or a schedule that never fires
 		}
-		s.loopWG.Go(func() { s.loop(ctx, su) })
+		s.next[su.Name] = next
+		s.opts.OnNext(su.Name, next)
+		s.loopWG.Go(func() { s.loop(ctx, su, next) })
 	}
 }
 
-// loop fires su on its schedule until ctx is canceled.
-func (s *Scheduler) loop(ctx context.Context, su Suite) {
+// nextFire is su's next fire time after now, jitter included; zero when
+// it has none.
+func nextFire(su Suite, now time.Time) time.Time {
+	if su.Schedule == nil {
+		return time.Time{}
+	}
+	next := su.Schedule.Next(now)
+	if !next.IsZero() && su.Jitter > 0 {
+		next = next.Add(rand.N(su.Jitter))
+	}
+	return next
+}
+
+// loop fires su on its schedule until ctx is canceled, starting with the
+// fire time next (computed and published by Set).
+func (s *Scheduler) loop(ctx context.Context, su Suite, next time.Time) {
 	for {
-		now := s.opts.Now()
-		next := su.Schedule.Next(now)
-		if next.IsZero() {
-			return // a schedule that never fires again
-		}
-		if su.Jitter > 0 {
-			next = next.Add(rand.N(su.Jitter))
-		}
-		s.setNext(ctx, su.Name, next)
-		ch, stop := s.opts.After(next.Sub(now))
+		ch, stop := s.opts.After(next.Sub(s.opts.Now()))
 		select {
 		case <-ctx.Done():
 			stop()
@@ -201,6 +213,11 @@ func (s *Scheduler) loop(ctx context.Context, su Suite) {
 			s.opts.Logger.Warn("scheduled run skipped: previous run still going", "suite", su.Name)
 			s.opts.OnSkip(su.Name)
 		}
+		next = nextFire(su, s.opts.Now())
+		s.setNext(ctx, su.Name, next)
+		if next.IsZero() {
+			return // a schedule that never fires again
+		}
 	}
 }
 
@@ -210,7 +227,11 @@ func (s *Scheduler) setNext(ctx context.Context, name string, t time.Time) {
 	if ctx.Err() != nil { // replaced by Set meanwhile: its successor publishes
 		return
 	}
-	s.next[name] = t
+	if t.IsZero() {
+		delete(s.next, name)
+	} else {
+		s.next[name] = t
+	}
 	s.opts.OnNext(name, t)
 }
 

@@ -157,25 +157,31 @@ func TestSetReplacesSchedules(t *testing.T) {
 		},
 	})
 	defer func() { s.Stop(); s.Wait() }()
-	s.Set([]Suite{{Name: "a", Schedule: every(t, "*/15 * * * *")}, {Name: "b", Schedule: every(t, "@hourly")}})
-	waitFor(t, func() bool { _, ok := s.Next("b"); return ok })
-	if got, _ := s.Next("a"); !got.Equal(time.Date(2026, 11, 27, 10, 15, 0, 0, time.UTC)) {
-		t.Errorf("a next = %v", got)
+	// Set publishes each suite's next fire time before it returns (to
+	// Next and OnNext), so a reload's caller sees the new schedule at once.
+	published := func(suite string, want time.Time) {
+		t.Helper()
+		got, ok := s.Next(suite)
+		mu.Lock()
+		told := next[suite]
+		mu.Unlock()
+		if want.IsZero() {
+			if ok || !told.IsZero() {
+				t.Errorf("%s: next %v (ok %v), OnNext told %v; want none", suite, got, ok, told)
+			}
+			return
+		}
+		if !got.Equal(want) || !told.Equal(want) {
+			t.Errorf("%s: next %v, OnNext told %v; want %v", suite, got, told, want)
+		}
 	}
+	s.Set([]Suite{{Name: "a", Schedule: every(t, "*/15 * * * *")}, {Name: "b", Schedule: every(t, "@hourly")}})
+	published("a", time.Date(2026, 11, 27, 10, 15, 0, 0, time.UTC))
+	published("b", time.Date(2026, 11, 27, 11, 0, 0, 0, time.UTC))
 	// reload: a gets a new schedule, b is removed
 	s.Set([]Suite{{Name: "a", Schedule: every(t, "*/5 * * * *")}})
-	waitFor(t, func() bool {
-		got, _ := s.Next("a")
-		return got.Equal(time.Date(2026, 11, 27, 10, 5, 0, 0, time.UTC))
-	})
-	if _, ok := s.Next("b"); ok {
-		t.Error("removed suite b still has a next run")
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	if !next["b"].IsZero() {
-		t.Errorf("OnNext did not clear b: %v", next["b"])
-	}
+	published("a", time.Date(2026, 11, 27, 10, 5, 0, 0, time.UTC))
+	published("b", time.Time{})
 }
 
 func TestCancelRunContext(t *testing.T) {
