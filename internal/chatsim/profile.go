@@ -32,8 +32,8 @@ const GuideCacheTTL = 150 * time.Second
 //   - streamed answers come 50ms per token fresh, 2ms per token cached.
 //
 // Measured shape (seeded, see the demo test): baseline 60 % hits rising to
-// about 90 % at 50 users; averages of about 1, 3, 3.5, 6.5 and 12s; grades
-// EXCELLENT, EXCELLENT or GOOD, GOOD, ACCEPTABLE, POOR.
+// about 90 % at 50 users; averages of about 1, 2, 3.3, 6.5 and 13s; grades
+// EXCELLENT, EXCELLENT, GOOD, ACCEPTABLE, POOR.
 func GuideProfile() Options {
 	return Options{
 		UncachedLatency:     2250 * time.Millisecond,
