@@ -102,7 +102,7 @@ func (m *Metrics) SetConfig(cfg *config.Config) {
 		for _, st := range suiteRunStatuses {
 			m.suiteRuns.WithLabelValues(name, st)
 		}
-		m.suiteRunning.WithLabelValues(name)
+		m.runState.suiteLocked(name)
 	}
 
 	for name := range m.targetSeen {
@@ -156,9 +156,8 @@ func seconds(d *time.Duration) *float64 {
 
 func (m *Metrics) deleteSuiteLocked(name string) {
 	m.suiteRuns.DeletePartialMatch(prometheus.Labels{LabelSuite: name})
-	for _, g := range []*prometheus.GaugeVec{m.suiteLastPassed, m.suiteLastTimestamp, m.suiteLastStart, m.suiteNextRun, m.suiteRunning} {
-		g.DeleteLabelValues(name)
-	}
+	m.suiteNextRun.DeleteLabelValues(name)
+	delete(m.runState.suites, name)
 	delete(m.suiteSeen, name)
 }
 
@@ -190,8 +189,8 @@ func (m *Metrics) SuiteRunStarted(suite string, t time.Time) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.suiteOKLocked(suite) {
-		m.suiteRunning.WithLabelValues(suite).Set(1)
-		m.suiteLastStart.WithLabelValues(suite).Set(unixSeconds(t))
+		s := m.runState.suiteLocked(suite)
+		s.running, s.lastStart, s.hasStart = 1, unixSeconds(t), true
 	}
 }
 
@@ -204,10 +203,9 @@ func (m *Metrics) SuiteRunFinished(suite, status string, passed bool, t time.Tim
 	if !m.suiteOKLocked(suite) {
 		return
 	}
-	m.suiteRunning.WithLabelValues(suite).Set(0)
 	m.suiteRuns.WithLabelValues(suite, status).Inc()
-	m.suiteLastPassed.WithLabelValues(suite).Set(boolFloat(passed))
-	m.suiteLastTimestamp.WithLabelValues(suite).Set(unixSeconds(t))
+	s := m.runState.suiteLocked(suite)
+	s.running, s.lastPassed, s.lastFinish, s.hasLast = 0, boolFloat(passed), unixSeconds(t), true
 }
 
 // SuiteSkipped counts a scheduled run that was skipped because the

@@ -76,12 +76,11 @@ type Options struct {
 type Metrics struct {
 	vecs *scenarioVecs
 
-	suiteRuns          *prometheus.CounterVec
-	suiteLastPassed    *prometheus.GaugeVec
-	suiteLastTimestamp *prometheus.GaugeVec
-	suiteLastStart     *prometheus.GaugeVec
-	suiteNextRun       *prometheus.GaugeVec
-	suiteRunning       *prometheus.GaugeVec
+	suiteRuns    *prometheus.CounterVec
+	suiteNextRun *prometheus.GaugeVec
+	// runState holds suite_running and the last run's start, result and
+	// end, read by a scrape as one state (runstate.go).
+	runState *runState
 
 	targetUp             *prometheus.GaugeVec
 	targetHealthDuration *prometheus.GaugeVec
@@ -133,25 +132,9 @@ func New(reg prometheus.Registerer, opts Options) *Metrics {
 			Namespace: Namespace, Name: "suite_runs_total",
 			Help: "Suite runs by final status (passed, failed, error) and ticks skipped because the suite was still running (skipped).",
 		}, []string{LabelSuite, "status"}),
-		suiteLastPassed: f.NewGaugeVec(prometheus.GaugeOpts{
-			Namespace: Namespace, Name: "suite_last_run_passed",
-			Help: "1 when the suite's last finished run passed (no scenario failed), else 0.",
-		}, suite),
-		suiteLastTimestamp: f.NewGaugeVec(prometheus.GaugeOpts{
-			Namespace: Namespace, Name: "suite_last_run_timestamp_seconds",
-			Help: "Unix time the suite's last run finished.",
-		}, suite),
-		suiteLastStart: f.NewGaugeVec(prometheus.GaugeOpts{
-			Namespace: Namespace, Name: "suite_last_run_start_timestamp_seconds",
-			Help: "Unix time the suite's latest run started (the run may still be going).",
-		}, suite),
 		suiteNextRun: f.NewGaugeVec(prometheus.GaugeOpts{
 			Namespace: Namespace, Name: "suite_next_run_timestamp_seconds",
 			Help: "Unix time of the suite's next scheduled run.",
-		}, suite),
-		suiteRunning: f.NewGaugeVec(prometheus.GaugeOpts{
-			Namespace: Namespace, Name: "suite_running",
-			Help: "1 while a run of the suite is in progress, else 0.",
 		}, suite),
 
 		targetUp: f.NewGaugeVec(prometheus.GaugeOpts{
@@ -183,7 +166,9 @@ func New(reg prometheus.Registerer, opts Options) *Metrics {
 		targetSeen: make(map[string]bool),
 		targetDown: make(map[string]bool),
 	}
+	m.runState = newRunState(&m.mu)
 	if reg != nil {
+		reg.MustRegister(m.runState)
 		// loadcron_build_info{version, revision, branch, goversion, goos,
 		// goarch, tags}, read from prometheus/common/version (set at link
 		// time): the same labels as every Prometheus component's.
