@@ -65,10 +65,13 @@ func TestE2ESoak(t *testing.T) {
 	runs := waitSoakRuns(t, lc, soakRuns)
 	lastRun := runs[len(runs)-1].FinishedAt
 	statuses := map[string]int{}
+	var longest time.Duration // against the 2s schedule: LoadcronRunsOverdue's margin
 	for _, r := range runs {
 		statuses[r.Status]++
+		longest = max(longest, r.FinishedAt.Sub(r.StartedAt))
 	}
-	t.Logf("soak: %d runs of the guide suite in %s, by status %v", len(runs), lastRun.Sub(runs[0].StartedAt).Round(time.Second), statuses)
+	t.Logf("soak: %d runs of the guide suite in %s, by status %v, the longest %s", len(runs),
+		lastRun.Sub(runs[0].StartedAt).Round(time.Second), statuses, longest.Round(time.Millisecond))
 
 	// A few evaluations after the last run, every rule group evaluated
 	// and healthy.
