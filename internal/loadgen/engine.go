@@ -353,7 +353,11 @@ func (e *engine) newWorker(index, conns int) *worker {
 		w.h1 = newH1Conn(e, e.tls)
 		return w
 	}
-	w.tr = newTransport(e.tls, conns, e.dial)
+	tc := e.tls
+	if e.plan.scheme != "https" {
+		tc = nil // never used: no TLS config copy and no HTTP/2 set-up per user
+	}
+	w.tr = newTransport(tc, conns, e.dial)
 	w.client = newClient(w.tr)
 	w.trace.init()
 	if e.stream != nil {
