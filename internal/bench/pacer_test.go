@@ -28,7 +28,8 @@ import (
 // Each round also says how much else wanted the generator's CPU: the load
 // average, the share of CPU 0 used by other processes (from /proc/stat),
 // and how long the generator's threads waited, runnable, for a CPU
-// (/proc/self/task/*/schedstat). Lateness from a CPU that another process
+// (/proc/self/task/*/schedstat; its own threads queueing behind each
+// other on one CPU count too). Lateness from a CPU that another process
 // holds is not the pacer's own; LOADCRON_BENCH_NOISE=N runs N busy loops
 // on CPU 0 during the rounds to show it on purpose. Run it with
 //

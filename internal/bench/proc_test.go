@@ -159,8 +159,10 @@ func loadAvg() string {
 	return f[0]
 }
 
-// cpuBusy is the time CPU cpu spent busy (everything but idle, iowait
-// and time stolen by a hypervisor), from /proc/stat, since boot.
+// cpuBusy is the time CPU cpu spent running processes (user, nice and
+// system time, from /proc/stat, since boot): interrupts and softirqs
+// (the loopback network's work) and time stolen by a hypervisor are left
+// out, as they are from a process's own CPU time.
 func cpuBusy(cpu int) time.Duration {
 	b, err := os.ReadFile("/proc/stat")
 	if err != nil {
@@ -172,15 +174,12 @@ func cpuBusy(cpu int) time.Duration {
 			continue
 		}
 		f := strings.Fields(line)[1:]
-		var ticks [10]int64
+		var ticks [3]int64 // user nice system
 		for i := 0; i < len(f) && i < len(ticks); i++ {
 			ticks[i], _ = strconv.ParseInt(f[i], 10, 64)
 		}
-		// user nice system idle iowait irq softirq steal guest guest_nice;
-		// guest time is already in user.
-		tick := time.Second / 100 // USER_HZ
-		b := ticks[0] + ticks[1] + ticks[2] + ticks[5] + ticks[6]
-		return time.Duration(b) * tick
+		const tick = time.Second / 100 // USER_HZ
+		return time.Duration(ticks[0]+ticks[1]+ticks[2]) * tick
 	}
 	return 0
 }
