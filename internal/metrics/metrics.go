@@ -169,6 +169,7 @@ func New(reg prometheus.Registerer, opts Options) *Metrics {
 	m.runState = newRunState(&m.mu)
 	if reg != nil {
 		reg.MustRegister(m.runState)
+		reg.MustRegister(&snapshotGroup{mu: &m.mu, cs: m.vecs.win.collectors()})
 		// loadcron_build_info{version, revision, branch, goversion, goos,
 		// goarch, tags}, read from prometheus/common/version (set at link
 		// time): the same labels as every Prometheus component's.

@@ -132,7 +132,8 @@ func newScenarioVecs(f promauto.Factory, native bool) *scenarioVecs {
 	v.thresholds[thMaxP95] = gauge("threshold_max_p95_latency_seconds", "Configured maximum P95 latency; present only where configured.")
 	v.thresholds[thMaxP99] = gauge("threshold_max_p99_latency_seconds", "Configured maximum P99 latency; present only where configured.")
 	v.thresholds[thMinCacheHit] = gauge("threshold_min_cache_hit_ratio", "Configured minimum cache hit ratio; present only where configured.")
-	v.win = newWindowVecs(f, with)
+	// On no registry: Metrics.New registers them as one snapshotGroup.
+	v.win = newWindowVecs(promauto.With(nil), with)
 	v.thresholds[thMaxP95FirstEvent] = gauge("threshold_max_p95_first_event_seconds", "Configured maximum P95 time to first event of streamed responses; present only where configured.")
 	v.thresholds[thMaxP95EventGap] = gauge("threshold_max_p95_event_gap_seconds", "Configured maximum P95 gap between events of streamed responses; present only where configured.")
 	v.stream = newStreamVecs(f, base)

@@ -114,7 +114,9 @@ func (w *runWindows) add(r RunRecord) {
 }
 
 // windowVecs are the run-window gauges; part of scenarioVecs, so they are
-// deleted with a scenario's other series.
+// deleted with a scenario's other series. They are on no registry of their
+// own: New registers them as one snapshotGroup, so that a scrape reads a
+// scenario's windows as publishWindowsLocked left them, never half-way.
 type windowVecs struct {
 	recentRuns    *prometheus.GaugeVec
 	recentLatency *prometheus.GaugeVec
@@ -157,6 +159,14 @@ func newWindowVecs(f promauto.Factory, labels func(extra ...string) []string) *w
 			"5xx-failed/completed requests of the ratio window's newest runs, at least, with 99.9 % confidence (as window_error_ratio_lower_bound)."),
 		cacheUpper: gauge("window_cache_hit_ratio_upper_bound",
 			"Cache hits/successful requests of the ratio window's newest runs, at most, with 99.9 % confidence (lowest over the window's newest 1..6 runs); absent while the window saw no cache signal."),
+	}
+}
+
+// collectors lists every vector, for the snapshotGroup.
+func (v *windowVecs) collectors() []prometheus.Collector {
+	return []prometheus.Collector{
+		v.recentRuns, v.recentLatency, v.recentDropped, v.recentStream,
+		v.runs, v.requests, v.failed, v.http5xx, v.cacheHits, v.errorLower, v.http5xxLow, v.cacheUpper,
 	}
 }
 
