@@ -16,6 +16,14 @@ func TestStatusPage(t *testing.T) {
 	evil.Status = stats.StatusFailed
 	evil.Error = `target said <b>no</b>`
 	last.Add(evil)
+	streamed := last.TestResults[0]
+	streamed.Scenario = "Streamed Chat"
+	streamed.Streaming = &report.Streaming{
+		Streams: 40, Ended: 39, Events: 800, EventsPerSecond: 41.25,
+		FirstEvent: report.DistributionMs{P50: 120.5, P95: 310, P99: 402.25},
+		EventGap:   report.DistributionMs{P50: 20, P95: 48.5, P99: 60},
+	}
+	last.Add(streamed)
 	last.Finalize()
 
 	next := time.Now().Add(time.Hour)
@@ -57,6 +65,8 @@ func TestStatusPage(t *testing.T) {
 		{"cache", "<td>40.0 %</td>"},
 		{"throughput", "<td>12.34</td>"},
 		{"grade", ">EXCELLENT</td>"},
+		// A streamed scenario's figures (first event, gaps, pace).
+		{"streaming", "streaming: 40 streams, 39 ended properly · first event P50 120.50 ms, P95 310.00 ms, P99 402.25 ms · event gap P50 20.00 ms, P95 48.50 ms · 41.2 events/s"},
 		// The failed row is red; the suite's status too.
 		{"failed colour", `<span class="st st-failed">failed</span>`},
 		// Escaped script and markup.
