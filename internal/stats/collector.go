@@ -98,7 +98,7 @@ func NewCollector(workers int, opts ...Option) *Collector {
 	for i := range c.shards {
 		sh := &shard{c: c}
 		for k := range sh.classes {
-			sh.classes[k] = latencyClass{hist: newHistogram(), minNs: math.MaxInt64}
+			sh.classes[k] = newDurations()
 		}
 		c.shards[i] = sh
 	}
@@ -143,13 +143,6 @@ const (
 	numClasses
 )
 
-// latencyClass is the histogram and exact figures of one latency class.
-type latencyClass struct {
-	hist         *hdrhistogram.Histogram
-	n, sumNs     int64
-	minNs, maxNs int64
-}
-
 // maxCode bounds the status codes counted one by one (net/http accepts
 // three-digit codes only); code 0 is "no response".
 const maxCode = 1000
@@ -160,7 +153,7 @@ type shard struct {
 	c  *Collector
 	mu sync.Mutex
 
-	classes                   [numClasses]latencyClass
+	classes                   [numClasses]durations
 	total, successful, failed int64
 	errors                    [result.NumKinds]int64
 	codes                     [maxCode]int64
@@ -184,16 +177,6 @@ type shard struct {
 
 // Record adds one result. It implements result.Recorder.
 func (s *shard) Record(r *result.Result) {
-	ns := int64(r.Latency)
-	if ns < 0 {
-		ns = 0
-	}
-	// Clamp into the histogram's range so RecordValue cannot fail (and so
-	// never builds an error value on the hot path).
-	us := ns / int64(time.Microsecond)
-	if us > histHighest {
-		us = histHighest
-	}
 	ok := r.Kind == result.KindNone
 	// Cache hits and misses count successful responses only, so the hit
 	// rate is "share of good answers served from cache".
@@ -208,16 +191,7 @@ func (s *shard) Record(r *result.Result) {
 	}
 
 	s.mu.Lock()
-	lc := &s.classes[class]
-	_ = lc.hist.RecordValue(us)
-	lc.n++
-	lc.sumNs += ns
-	if ns < lc.minNs {
-		lc.minNs = ns
-	}
-	if ns > lc.maxNs {
-		lc.maxNs = ns
-	}
+	s.classes[class].add(r.Latency)
 	s.total++
 	if ok {
 		s.successful++
@@ -299,7 +273,7 @@ func (c *Collector) Summary(elapsed time.Duration, costPerUncached float64) Summ
 
 	var (
 		s           Summary
-		classes     [numClasses]latencyClass
+		classes     [numClasses]durations // exact figures only, no histogram
 		maxLateness int64
 		codes       [maxCode]int64
 		causes      map[causeKey]*causeEntry
@@ -311,12 +285,8 @@ func (c *Collector) Summary(elapsed time.Duration, costPerUncached float64) Summ
 	for _, sh := range c.shards {
 		sh.mu.Lock()
 		for k := range sh.classes {
-			from, to := &sh.classes[k], &classes[k]
-			c.merged.Merge(from.hist)
-			to.n += from.n
-			to.sumNs += from.sumNs
-			to.minNs = min(to.minNs, from.minNs)
-			to.maxNs = max(to.maxNs, from.maxNs)
+			c.merged.Merge(sh.classes[k].hist)
+			classes[k].mergeFigures(&sh.classes[k])
 		}
 		c.mergedHit.Merge(sh.classes[classHit].hist)
 		c.mergedMiss.Merge(sh.classes[classMiss].hist)
@@ -365,16 +335,12 @@ func (c *Collector) Summary(elapsed time.Duration, costPerUncached float64) Summ
 	s.Causes, s.CausesOmitted = mergeCauses(causes, omitted)
 
 	if s.Total > 0 {
-		all := latencyClass{hist: c.merged, minNs: math.MaxInt64}
-		for _, lc := range classes {
-			all.n += lc.n
-			all.sumNs += lc.sumNs
-			all.minNs = min(all.minNs, lc.minNs)
-			all.maxNs = max(all.maxNs, lc.maxNs)
+		all := durations{hist: c.merged, minNs: math.MaxInt64}
+		for k := range classes {
+			all.mergeFigures(&classes[k])
 		}
-		split := all.split()
-		s.Avg, s.Median, s.P95, s.Min, s.Max = split.Avg, split.P50, split.P95, split.Min, split.Max
-		s.P99 = all.percentile(99)
+		d := all.distribution()
+		s.Avg, s.Median, s.P95, s.P99, s.Min, s.Max = d.Avg, d.P50, d.P95, d.P99, d.Min, d.Max
 		s.SuccessRate = float64(s.Successful) / float64(s.Total)
 		s.ErrorRate = float64(s.Failed) / float64(s.Total)
 		for code, n := range codes {
@@ -385,8 +351,8 @@ func (c *Collector) Summary(elapsed time.Duration, costPerUncached float64) Summ
 	}
 	classes[classHit].hist = c.mergedHit
 	classes[classMiss].hist = c.mergedMiss
-	s.Hit = classes[classHit].split()
-	s.Miss = classes[classMiss].split()
+	s.Hit = classes[classHit].distribution().split()
+	s.Miss = classes[classMiss].distribution().split()
 	if s.Hit.Count > 0 && s.Miss.Count > 0 && s.Hit.Avg > 0 {
 		s.CacheSpeedup = float64(s.Miss.Avg) / float64(s.Hit.Avg)
 	}
@@ -401,27 +367,4 @@ func (c *Collector) Summary(elapsed time.Duration, costPerUncached float64) Summ
 	s.Stream = c.mergeStreams()
 	s.Slowest = c.slowest()
 	return s
-}
-
-// split is the class's LatencySplit; its hist must hold exactly the
-// class's values. Zero when the class is empty.
-func (lc *latencyClass) split() LatencySplit {
-	if lc.n == 0 {
-		return LatencySplit{}
-	}
-	return LatencySplit{
-		Count: lc.n,
-		Avg:   time.Duration((lc.sumNs + lc.n/2) / lc.n),
-		P50:   lc.percentile(50),
-		P95:   lc.percentile(95),
-		Min:   time.Duration(lc.minNs),
-		Max:   time.Duration(lc.maxNs),
-	}
-}
-
-// percentile is the histogram's value at percent (see Summary), clamped
-// to the class's exact [min, max].
-func (lc *latencyClass) percentile(percent float64) time.Duration {
-	d := time.Duration(lc.hist.ValueAtQuantile(percent)) * time.Microsecond
-	return min(max(d, time.Duration(lc.minNs)), time.Duration(lc.maxNs))
 }

@@ -1,10 +1,7 @@
 package stats
 
 import (
-	"math"
 	"time"
-
-	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/loadcron/loadcron/internal/result"
 )
@@ -45,60 +42,6 @@ type streamShard struct {
 	streams, ended int64
 	events, paced  int64 // paced: events after each stream's first
 	spanNs         int64 // Σ time from first to last event
-}
-
-// durations is an HDR histogram plus exact count, sum, min and max.
-type durations struct {
-	hist                   *hdrhistogram.Histogram
-	n, sumNs, minNs, maxNs int64
-}
-
-func newDurations() durations {
-	return durations{hist: newHistogram(), minNs: math.MaxInt64}
-}
-
-// add records d; it does not allocate.
-func (d *durations) add(v time.Duration) {
-	ns := max(int64(v), 0)
-	us := min(ns/int64(time.Microsecond), histHighest)
-	_ = d.hist.RecordValue(us)
-	d.n++
-	d.sumNs += ns
-	d.minNs = min(d.minNs, ns)
-	d.maxNs = max(d.maxNs, ns)
-}
-
-// merge adds o into d.
-func (d *durations) merge(o *durations) {
-	d.hist.Merge(o.hist)
-	d.n += o.n
-	d.sumNs += o.sumNs
-	d.minNs = min(d.minNs, o.minNs)
-	d.maxNs = max(d.maxNs, o.maxNs)
-}
-
-func (d *durations) reset() {
-	d.hist.Reset()
-	d.n, d.sumNs, d.minNs, d.maxNs = 0, 0, math.MaxInt64, 0
-}
-
-// distribution is the exact account of d.
-func (d *durations) distribution() Distribution {
-	if d.n == 0 {
-		return Distribution{}
-	}
-	out := Distribution{
-		Count: d.n,
-		Min:   time.Duration(d.minNs),
-		Max:   time.Duration(d.maxNs),
-		Avg:   time.Duration((d.sumNs + d.n/2) / d.n),
-	}
-	pct := func(percent float64) time.Duration {
-		v := time.Duration(d.hist.ValueAtQuantile(percent)) * time.Microsecond
-		return min(max(v, out.Min), out.Max)
-	}
-	out.P50, out.P95, out.P99 = pct(50), pct(95), pct(99)
-	return out
 }
 
 func newStreamShard() *streamShard {
