@@ -18,7 +18,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -108,7 +107,7 @@ func (s *Store) Add(r *report.Report) error {
 	if r == nil || r.RunID == "" || r.Suite == "" {
 		return errors.New("history: report needs a run id and a suite")
 	}
-	e := &entry{r: clone(r), path: s.path(r.Suite, r.RunID)}
+	e := &entry{r: r.Clone(), path: s.path(r.Suite, r.RunID)}
 
 	s.mu.Lock()
 	var stale []string
@@ -277,18 +276,4 @@ func newestFirst(a, b *entry) int {
 		return c
 	}
 	return cmp.Compare(b.r.RunID, a.r.RunID)
-}
-
-// clone deep-copies the parts of r that are references (slices, maps), so
-// the stored report cannot change under readers.
-func clone(r *report.Report) *report.Report {
-	c := *r
-	c.HealthChecks = slices.Clone(r.HealthChecks)
-	c.TestResults = slices.Clone(r.TestResults)
-	for i := range c.TestResults {
-		sr := &c.TestResults[i]
-		sr.Errors = maps.Clone(sr.Errors)
-		sr.Thresholds = slices.Clone(sr.Thresholds)
-	}
-	return &c
 }
