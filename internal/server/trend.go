@@ -108,33 +108,24 @@ func thresholdLimit(ts []stats.ThresholdResult, name string) (float64, bool) {
 // one value per run in which the scenario sent load, the limits of the
 // newest one.
 func scenarioTrends(runs []*report.Report, scenario string) []Chart {
-	var (
-		results []report.ScenarioResult
-		present []bool
-		newest  *report.ScenarioResult
-	)
-	for _, r := range runs {
-		var found *report.ScenarioResult
-		for i := range r.TestResults {
-			if r.TestResults[i].Scenario == scenario && r.TestResults[i].Ran() {
-				found = &r.TestResults[i]
+	// found[i] is the scenario's result in runs[i]; nil when it sent no
+	// load in that run.
+	found := make([]*report.ScenarioResult, len(runs))
+	var newest *report.ScenarioResult
+	for i, r := range runs {
+		for j := range r.TestResults {
+			if sr := &r.TestResults[j]; sr.Scenario == scenario && sr.Ran() {
+				found[i], newest = sr, sr
 				break
 			}
 		}
-		if found != nil {
-			results = append(results, *found)
-			newest = found
-		} else {
-			results = append(results, report.ScenarioResult{})
-		}
-		present = append(present, found != nil)
 	}
 	charts := make([]Chart, 0, len(trendFigures))
 	for _, f := range trendFigures {
-		pts := make([]trendPoint, len(results))
-		for i, s := range results {
-			if present[i] {
-				pts[i] = trendPoint{v: f.value(s), ok: true}
+		pts := make([]trendPoint, len(found))
+		for i, sr := range found {
+			if sr != nil {
+				pts[i] = trendPoint{v: f.value(*sr), ok: true}
 			}
 		}
 		var limit float64
