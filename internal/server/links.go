@@ -37,10 +37,12 @@ type LinkBase struct {
 //
 //	<root>runs/<run id>                              the run page
 //	<root>runs/<run id>#scenario-<slug>              one scenario on it
-//	<root>runs/last?suite=<suite>&scenario=<name>    redirect to the newest run (scenario optional)
 //	<root>api/v1/runs/<run id>                       the report as JSON
 //	<grafana>/d/loadcron-overview?var-suite=<suite>&from=<ms>&to=<ms>
 //	<grafana>/d/loadcron-scenario?var-suite=<suite>&var-scenario=<name>&from=<ms>&to=<ms>
+//
+// The alert rules build the one other shape, <external_url>/runs/last?…
+// (lastRun serves it), in their own templates.
 type linker struct {
 	root    string
 	grafana string
@@ -62,16 +64,6 @@ func (l linker) Run(runID string) string { return l.root + "runs/" + url.PathEsc
 // RunScenario is scenario's section of the run page.
 func (l linker) RunScenario(runID, scenario string) string {
 	return l.Run(runID) + "#" + ScenarioAnchor(scenario)
-}
-
-// LastRun redirects to the newest run of suite (and to scenario's section
-// when scenario is not empty).
-func (l linker) LastRun(suite, scenario string) string {
-	q := url.Values{"suite": {suite}}
-	if scenario != "" {
-		q.Set("scenario", scenario)
-	}
-	return l.root + "runs/last?" + q.Encode()
 }
 
 // RunJSON is the report of runID in the API.
