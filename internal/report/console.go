@@ -221,12 +221,8 @@ func (c *Console) causes(s ScenarioResult, n int) {
 			c.printf("       e.g. %s\n", cs.Example)
 		}
 	}
-	if more, omitted := len(s.ErrorCauses)-n, s.ErrorCausesOmitted; more > 0 || omitted > 0 {
-		var rest int64 = omitted
-		for _, cs := range s.ErrorCauses[min(n, len(s.ErrorCauses)):] {
-			rest += cs.Count
-		}
-		c.printf("    … %d more failures of other causes (the JSON report lists up to %d causes)\n", rest, stats.MaxCauses)
+	if len(s.ErrorCauses) > n || s.ErrorCausesOmitted > 0 {
+		c.printf("    … %d more failures of other causes (the JSON report lists up to %d causes)\n", s.OtherFailures(n), stats.MaxCauses)
 	}
 }
 

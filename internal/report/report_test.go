@@ -369,3 +369,20 @@ func TestSafeURL(t *testing.T) {
 		}
 	}
 }
+
+func TestOtherFailures(t *testing.T) {
+	s := ScenarioResult{ErrorCauses: []stats.Cause{{Count: 5}, {Count: 3}, {Count: 2}}, ErrorCausesOmitted: 4}
+	for _, tc := range []struct {
+		top  int
+		want int64
+	}{
+		{0, 14}, // every listed cause and the omitted ones
+		{1, 9},  // the second and third causes and the omitted ones
+		{3, 4},  // only the omitted ones
+		{5, 4},  // top beyond the list
+	} {
+		if got := s.OtherFailures(tc.top); got != tc.want {
+			t.Errorf("OtherFailures(%d) = %d, want %d", tc.top, got, tc.want)
+		}
+	}
+}

@@ -262,6 +262,17 @@ func (s ScenarioResult) Ran() bool {
 	return s.Status != stats.StatusError || s.TotalRequests > 0 || s.Aborted
 }
 
+// OtherFailures counts the failures not explained by the first top error
+// causes: those of the causes listed after them plus ErrorCausesOmitted.
+// The views that show only the top causes (console, status page) name it.
+func (s ScenarioResult) OtherFailures(top int) int64 {
+	n := s.ErrorCausesOmitted
+	for _, c := range s.ErrorCauses[min(top, len(s.ErrorCauses)):] {
+		n += c.Count
+	}
+	return n
+}
+
 // Info recovers the scenario's description from its report entry.
 func (s ScenarioResult) Info() ScenarioInfo {
 	return ScenarioInfo{

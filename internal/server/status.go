@@ -136,14 +136,8 @@ func scenarioViewOf(l linker, r *report.Report, sr report.ScenarioResult, runs [
 	for _, viol := range sr.Violations {
 		sc.Violations = append(sc.Violations, violationView{Text: report.ViolationText(viol), Critical: viol.Critical})
 	}
-	for i, c := range sr.ErrorCauses {
-		if i < pageCauses {
-			sc.Causes = append(sc.Causes, c)
-		} else {
-			sc.OtherFailures += c.Count
-		}
-	}
-	sc.OtherFailures += sr.ErrorCausesOmitted
+	sc.Causes = sr.ErrorCauses[:min(pageCauses, len(sr.ErrorCauses))]
+	sc.OtherFailures = sr.OtherFailures(pageCauses)
 	return sc
 }
 
