@@ -101,8 +101,7 @@ type streamState struct {
 	total       int64
 	ended       bool
 	over        bool
-	cache       result.Cache
-	cacheDone   bool
+	cache       result.Cache // from the first event that decides it
 	jsonOK      bool
 	containsOK  bool
 }
@@ -206,7 +205,7 @@ func (w *worker) doStream(ctx context.Context, intended time.Time) {
 	default:
 		res.Kind, res.Check, res.Expect = s.check()
 		res.Cache = s.cache
-		if !s.cacheDone {
+		if res.Cache == result.CacheUnknown {
 			res.Cache = e.insp.cache(resp.Header, nil)
 		}
 	}
@@ -308,7 +307,7 @@ func (s *streamState) reset() {
 	s.first, s.last = time.Time{}, time.Time{}
 	s.events, s.total = 0, 0
 	s.ended, s.over = false, false
-	s.cache, s.cacheDone = result.CacheUnknown, false
+	s.cache = result.CacheUnknown
 	s.jsonOK, s.containsOK = false, false
 	s.nGaps = 0
 }
@@ -325,7 +324,7 @@ func (s *streamState) count(n int) bool {
 
 // lineDone handles one complete line (with its line ending).
 func (s *streamState) lineDone(line []byte) {
-	line = bytes.TrimSuffix(bytes.TrimSuffix(line, []byte{'\n'}), []byte{'\r'})
+	line = trimEOL(line)
 	if s.spec.mode == config.StreamNDJSON {
 		if len(bytes.TrimSpace(line)) > 0 {
 			s.event(line, nil, s.spec.end != nil && bytes.Contains(line, s.spec.end))
@@ -406,15 +405,8 @@ func (s *streamState) event(data, name []byte, end bool) {
 	}
 	s.last = now
 	in := s.insp
-	if !s.cacheDone && in.cacheField != nil {
-		if v, ok := jsonLookup(data, in.cacheField); ok {
-			switch string(v) {
-			case "true":
-				s.cache, s.cacheDone = result.CacheHit, true
-			case "false":
-				s.cache, s.cacheDone = result.CacheMiss, true
-			}
-		}
+	if s.cache == result.CacheUnknown {
+		s.cache = in.cacheBody(data)
 	}
 	if in.jsonField != nil && !s.jsonOK {
 		v, ok := jsonLookup(data, in.jsonField)
