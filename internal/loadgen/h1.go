@@ -6,7 +6,6 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"io"
 	"net"
 	"time"
 )
@@ -275,7 +274,7 @@ func (c *h1Conn) readHeaders(budget *int, http10 bool) error {
 				*budget -= len(line)
 			}
 			if err != nil {
-				return headErr(err)
+				return eofUnexpected(err)
 			}
 			if *budget < 0 {
 				return errHeaderTooBig
@@ -283,7 +282,7 @@ func (c *h1Conn) readHeaders(budget *int, http10 bool) error {
 			continue
 		}
 		if err != nil {
-			return headErr(err)
+			return eofUnexpected(err)
 		}
 		if *budget -= len(line); *budget < 0 {
 			return errHeaderTooBig
@@ -324,15 +323,6 @@ func (c *h1Conn) readHeaders(budget *int, http10 bool) error {
 			c.hasCache = true
 		}
 	}
-}
-
-// headErr turns an end of stream inside the header block into an
-// unexpected EOF.
-func headErr(err error) error {
-	if err == io.EOF {
-		return io.ErrUnexpectedEOF
-	}
-	return err
 }
 
 // release ends the response: the connection stays for the next request

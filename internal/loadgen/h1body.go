@@ -36,24 +36,16 @@ func (b *h1Body) Read(p []byte) (int, error) {
 	if b.done {
 		return 0, io.EOF
 	}
-	br := b.c.br
 	switch b.mode {
 	case bodyFixed:
-		if int64(len(p)) > b.remain {
-			p = p[:b.remain]
-		}
-		n, err := br.Read(p)
-		b.remain -= int64(n)
+		n, err := b.readRemain(p)
 		if b.remain == 0 {
 			b.done = true
 			return n, io.EOF
 		}
-		if err == io.EOF {
-			err = io.ErrUnexpectedEOF
-		}
 		return n, err
 	case bodyEOF:
-		n, err := br.Read(p)
+		n, err := b.c.br.Read(p)
 		if err == io.EOF {
 			b.done = true
 		}
@@ -68,18 +60,22 @@ func (b *h1Body) Read(p []byte) (int, error) {
 			return 0, io.EOF
 		}
 	}
-	if int64(len(p)) > b.remain {
-		p = p[:b.remain]
-	}
-	n, err := br.Read(p)
-	b.remain -= int64(n)
+	n, err := b.readRemain(p)
 	if b.remain == 0 {
 		b.crlf = true
 	}
-	if err == io.EOF {
-		err = io.ErrUnexpectedEOF
-	}
 	return n, err
+}
+
+// readRemain reads at most what is left of the fixed-length body or of
+// the current chunk; the connection ending first is an unexpected EOF.
+func (b *h1Body) readRemain(p []byte) (int, error) {
+	if int64(len(p)) > b.remain {
+		p = p[:b.remain]
+	}
+	n, err := b.c.br.Read(p)
+	b.remain -= int64(n)
+	return n, eofUnexpected(err)
 }
 
 // nextChunk reads the end of the previous chunk and the next chunk's size
@@ -158,6 +154,8 @@ func chunkErr(err error) error {
 	return eofUnexpected(err)
 }
 
+// eofUnexpected turns an end of stream where more was due (inside a
+// header block, a fixed-length body or a chunk) into an unexpected EOF.
 func eofUnexpected(err error) error {
 	if err == io.EOF {
 		return io.ErrUnexpectedEOF
