@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net/http"
 	"net/http/httptrace"
 	"net/url"
 	"time"
@@ -46,29 +47,15 @@ func (w *worker) do(ctx context.Context, intended time.Time) {
 
 	reqCtx, cancel := context.WithTimeout(ctx, e.timeout)
 	defer cancel()
-	req, err := w.reqs.next(httptrace.WithClientTrace(reqCtx, w.trace.trace))
-	if err != nil {
-		w.notBuilt(err, w.reqs.plan.method)
+	req, resp, origin := w.sendNet(ctx, reqCtx, intended)
+	if resp == nil {
 		return
 	}
-
-	w.trace.firstByte = time.Time{}
-	start, intended := w.send(intended)
-	resp, err := w.client.Do(req)
-	if err != nil {
-		w.noResponse(ctx, err, intended, req.Method, req.URL.Path)
-		return
-	}
-	res.Code = resp.StatusCode
 	n, over, rerr := w.readBody(resp.Body)
 	resp.Body.Close()
-	end := time.Now()
 	e.hooks.InFlight.Add(-1)
 
-	res.Latency = end.Sub(intended)
-	if !w.trace.firstByte.IsZero() {
-		res.TTFB = w.trace.firstByte.Sub(start)
-	}
+	res.Latency = time.Since(origin)
 	res.Bytes = n
 	body := w.buf
 	switch {
@@ -92,6 +79,32 @@ func (w *worker) do(ctx context.Context, intended time.Time) {
 		res.Method, res.Path = req.Method, req.URL.Path
 	}
 	w.finish()
+}
+
+// sendNet builds the worker's next request on reqCtx (traced), sends it
+// with net/http and sets the result's status code and time to first byte.
+// It returns the request, the response and the time the latency counts
+// from (see send). A request that could not be built or got no response
+// is recorded here, and resp is nil.
+func (w *worker) sendNet(ctx, reqCtx context.Context, intended time.Time) (req *http.Request, resp *http.Response, origin time.Time) {
+	req, err := w.reqs.next(httptrace.WithClientTrace(reqCtx, w.trace.trace))
+	if err != nil {
+		w.notBuilt(err, w.reqs.plan.method)
+		return nil, nil, origin
+	}
+	w.trace.firstByte = time.Time{}
+	start, origin := w.send(intended)
+	resp, err = w.client.Do(req)
+	if err != nil {
+		w.noResponse(ctx, err, origin, req.Method, req.URL.Path)
+		return nil, nil, origin
+	}
+	w.res.Code = resp.StatusCode
+	// The first byte arrived before Do returned.
+	if !w.trace.firstByte.IsZero() {
+		w.res.TTFB = w.trace.firstByte.Sub(start)
+	}
+	return req, resp, origin
 }
 
 // causeErr is the error to show as a failure's cause: without the

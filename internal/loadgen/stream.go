@@ -31,7 +31,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net/http/httptrace"
 	"time"
 
 	"github.com/loadcron/loadcron/internal/config"
@@ -145,22 +144,9 @@ func (w *worker) doStream(ctx context.Context, intended time.Time) {
 	// stall cancels the request when the stream goes quiet.
 	streamCtx, stall := context.WithCancelCause(reqCtx)
 	defer stall(nil)
-	req, err := w.reqs.next(httptrace.WithClientTrace(streamCtx, w.trace.trace))
-	if err != nil {
-		w.notBuilt(err, w.reqs.plan.method)
+	req, resp, intended := w.sendNet(ctx, streamCtx, intended)
+	if resp == nil {
 		return
-	}
-
-	w.trace.firstByte = time.Time{}
-	start, intended := w.send(intended)
-	resp, err := w.client.Do(req)
-	if err != nil {
-		w.noResponse(ctx, err, intended, req.Method, req.URL.Path)
-		return
-	}
-	res.Code = resp.StatusCode
-	if !w.trace.firstByte.IsZero() {
-		res.TTFB = w.trace.firstByte.Sub(start)
 	}
 	if !e.insp.statusOK(res.Code) {
 		// Not the stream the scenario asked for: judge it as a plain
