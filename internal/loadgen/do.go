@@ -57,28 +57,49 @@ func (w *worker) do(ctx context.Context, intended time.Time) {
 
 	res.Latency = time.Since(origin)
 	res.Bytes = n
-	body := w.buf
-	switch {
-	case rerr != nil:
-		res.Kind = bodyErrKind(ctx, reqCtx, rerr)
-		res.Err = rerr
-		res.BodyLimit = e.limit
-	case over:
-		res.Kind = result.KindBody
-		res.BodyLimit = e.limit
-	default:
-		res.Kind, res.Check, res.Expect = e.insp.check(res.Code, body)
-		res.Cache = e.insp.cache(resp.Header, body)
-		if res.Kind != result.KindNone {
-			// Only a failure says which request and shows the body start;
-			// a success must not pay for it.
-			res.Body = body[:min(len(body), result.BodyExampleBytes)]
-		}
+	if w.judge(ctx, reqCtx, rerr, false, over) {
+		res.Cache = e.insp.cache(resp.Header, w.buf)
 	}
 	if res.Kind != result.KindNone {
 		res.Method, res.Path = req.Method, req.URL.Path
 	}
 	w.finish()
+}
+
+// judge sets the kind of a response whose body readBody read into w.buf:
+// a read error (classified as bodyErrKind does with reqCtx), a response
+// later than the timeout (late), a body over the limit, else what the
+// checks say. It reports whether the checks ran: only then is the cache
+// signal read.
+func (w *worker) judge(ctx, reqCtx context.Context, rerr error, late, over bool) (checked bool) {
+	res := &w.res
+	switch {
+	case rerr != nil:
+		res.Kind = bodyErrKind(ctx, reqCtx, rerr)
+		res.Err = rerr
+		res.BodyLimit = w.e.limit
+	case late:
+		res.Kind = result.KindTimeout
+		res.Err = errOverTimeout
+	case over:
+		res.Kind = result.KindBody
+		res.BodyLimit = w.e.limit
+	default:
+		w.checkBody()
+		return true
+	}
+	return false
+}
+
+// checkBody applies the checks to the response's code and its body in
+// w.buf. Only a failure shows the start of the body; a success must not
+// pay for it.
+func (w *worker) checkBody() {
+	res := &w.res
+	res.Kind, res.Check, res.Expect = w.e.insp.check(res.Code, w.buf)
+	if res.Kind != result.KindNone {
+		res.Body = w.buf[:min(len(w.buf), result.BodyExampleBytes)]
+	}
 }
 
 // sendNet builds the worker's next request on reqCtx (traced), sends it

@@ -44,26 +44,10 @@ func (w *worker) doH1(ctx context.Context, intended time.Time) {
 	res.Latency = end.Sub(intended)
 	res.TTFB = first.Sub(start)
 	res.Bytes = n
-	body := w.buf
-	switch {
-	case rerr != nil:
-		res.Kind = bodyErrKind(ctx, nil, rerr)
-		res.Err = rerr
-		res.BodyLimit = e.limit
-	case end.Sub(start) > e.timeout:
-		// Over the timeout, though within the connection deadline's
-		// slack: net/http would have cut it off.
-		res.Kind = result.KindTimeout
-		res.Err = errOverTimeout
-	case over:
-		res.Kind = result.KindBody
-		res.BodyLimit = e.limit
-	default:
-		res.Kind, res.Check, res.Expect = e.insp.check(res.Code, body)
-		res.Cache = e.insp.cacheRaw(c.cacheVal, c.hasCache, body)
-		if res.Kind != result.KindNone {
-			res.Body = body[:min(len(body), result.BodyExampleBytes)]
-		}
+	// Over the timeout, though within the connection deadline's slack, is
+	// late: net/http would have cut it off.
+	if w.judge(ctx, nil, rerr, end.Sub(start) > e.timeout, over) {
+		res.Cache = e.insp.cacheRaw(c.cacheVal, c.hasCache, w.buf)
 	}
 	if res.Kind != result.KindNone {
 		res.Method, res.Path = e.plan.method, h1Path(req)

@@ -156,8 +156,7 @@ func (w *worker) doStream(ctx context.Context, intended time.Time) {
 		e.hooks.InFlight.Add(-1)
 		res.Latency = time.Since(intended)
 		res.Bytes = n
-		res.Kind, res.Check, res.Expect = e.insp.check(res.Code, w.buf)
-		res.Body = w.buf[:min(len(w.buf), result.BodyExampleBytes)]
+		w.checkBody()
 		res.Method, res.Path = req.Method, req.URL.Path
 		w.finish()
 		return
