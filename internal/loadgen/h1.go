@@ -325,9 +325,10 @@ func (c *h1Conn) readHeaders(budget *int, http10 bool) error {
 	}
 }
 
-// release ends the response: the connection stays for the next request
-// when the body was read to its end and nothing asked to close it.
-func (c *h1Conn) release(complete bool) {
+// release ends the response, whose last byte was read at end: the
+// connection stays for the next request when the body was read to its
+// end and nothing asked to close it.
+func (c *h1Conn) release(complete bool, end time.Time) {
 	if c.conn == nil {
 		return
 	}
@@ -335,7 +336,7 @@ func (c *h1Conn) release(complete bool) {
 		c.close()
 		return
 	}
-	c.lastUsed = time.Now()
+	c.lastUsed = end
 }
 
 func trimEOL(b []byte) []byte {

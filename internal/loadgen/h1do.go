@@ -38,7 +38,7 @@ func (w *worker) doH1(ctx context.Context, intended time.Time) {
 	res.Code = code
 	n, over, rerr := w.readBody(&c.body)
 	end := time.Now()
-	c.release(rerr == nil && !over)
+	c.release(rerr == nil && !over, end)
 	e.hooks.InFlight.Add(-1)
 
 	res.Latency = end.Sub(intended)
