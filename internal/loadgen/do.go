@@ -128,9 +128,9 @@ func (w *worker) sendNet(ctx, reqCtx context.Context, intended time.Time) (req *
 	return req, resp, origin
 }
 
-// causeErr is the error to show as a failure's cause: without the
-// *url.Error wrapper, whose text repeats the method and the whole URL
-// (query included).
+// causeErr is the error to show as a failure's cause (and in the health
+// check's message): without the *url.Error wrapper, whose text repeats
+// the method and the whole URL (query included).
 func causeErr(err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {

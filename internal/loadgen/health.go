@@ -77,7 +77,7 @@ func CheckHealth(ctx context.Context, t *config.Target, allowed []string, userAg
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, h.URL, nil)
 	if err != nil {
-		h.Error = fmt.Sprintf("%s: cannot build the request: %v%s", req0, unwrapURLError(err), fix(""))
+		h.Error = fmt.Sprintf("%s: cannot build the request: %v%s", req0, err, fix(""))
 		return h
 	}
 	for k, v := range t.Headers {
@@ -90,7 +90,7 @@ func CheckHealth(ctx context.Context, t *config.Target, allowed []string, userAg
 	resp, err := newClient(tr).Do(req)
 	if err != nil {
 		h.Duration = time.Since(start)
-		h.Error = fmt.Sprintf("%s: no response: %s: %v%s", req0, classify(parent, err), unwrapURLError(err),
+		h.Error = fmt.Sprintf("%s: no response: %s: %v%s", req0, classify(parent, err), causeErr(err),
 			timeoutHint(ctx, key, timeout))
 		h.Error += fix("")
 		return h
@@ -110,7 +110,7 @@ func CheckHealth(ctx context.Context, t *config.Target, allowed []string, userAg
 			kind = "timeout"
 		}
 		h.Error = fmt.Sprintf("%s: answered %s but the body failed after %d bytes: %s: %v%s", req0, status, n,
-			kind, unwrapURLError(berr), timeoutHint(ctx, key, timeout))
+			kind, causeErr(berr), timeoutHint(ctx, key, timeout))
 		h.Error += fix("")
 	case !slices.Contains(expect, resp.StatusCode):
 		h.Error = fmt.Sprintf("%s: answered %s, want one of %v (%s.expect_status)%s", req0, status, expect, key, bodyExample(head.Bytes()))
@@ -157,16 +157,4 @@ func (l *limitedBuffer) Write(p []byte) (int, error) {
 		l.buf.Write(p[:min(room, len(p))])
 	}
 	return len(p), nil
-}
-
-// unwrapURLError drops net/http's "Get \"URL\": " prefix, which would
-// repeat the URL already in the message.
-func unwrapURLError(err error) error {
-	type unwrapper interface{ Unwrap() error }
-	if u, ok := err.(unwrapper); ok && strings.HasPrefix(err.Error(), "Get ") {
-		if inner := u.Unwrap(); inner != nil {
-			return inner
-		}
-	}
-	return err
 }
