@@ -137,7 +137,6 @@ func Run(ctx context.Context, spec *Spec, hooks Hooks) (Outcome, error) {
 		timeout: spec.Target.Timeout,
 		limit:   spec.Target.MaxBodyBytes,
 		stop:    make(chan struct{}),
-		runCtx:  ctx,
 		dial:    newDialer(spec.AllowedHosts),
 	}
 	if e.timeout <= 0 {
@@ -186,7 +185,6 @@ type engine struct {
 	stream  *streamSpec // nil: plain responses
 	timeout time.Duration
 	limit   int64
-	runCtx  context.Context
 	dial    dialFunc // every connection of the run, both clients
 
 	active   atomic.Int64 // running virtual users or workers
