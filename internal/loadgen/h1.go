@@ -72,7 +72,7 @@ type h1Conn struct {
 func newH1Conn(e *engine, tc *tls.Config) *h1Conn {
 	c := &h1Conn{e: e, plan: e.plan.h1, cacheHeader: e.insp.cacheHeader}
 	c.slack = min(max(e.timeout/8, time.Millisecond), time.Second)
-	if c.plan.scheme == "https" {
+	if e.plan.scheme == "https" {
 		c.tls = tc.Clone()
 		if c.tls.ServerName == "" {
 			c.tls.ServerName = c.plan.sni

@@ -14,9 +14,7 @@ import (
 // connect, the header block shared by every request and, when nothing in
 // the request is templated, the whole request.
 type h1Plan struct {
-	scheme string
-	host   string // URL host (with port if given): the Host header
-	addr   string // host:port to dial
+	addr string // host:port to dial
 	// sni is the name TLS verifies when tls.server_name is not set.
 	sni string
 	// target is the request-target of a static path ("" when templated).
@@ -42,12 +40,11 @@ type h1Plan struct {
 // host or port.
 var errAuthority = &DisallowedError{Reason: "the rendered request.path would change the target's scheme, host or port"}
 
-func newH1Plan(p *requestPlan) (*h1Plan, error) {
-	u, err := url.Parse(p.base)
-	if err != nil {
-		return nil, err
-	}
-	h := &h1Plan{scheme: u.Scheme, host: u.Host, sni: u.Hostname(), headTP: -1, wholeTP: -1}
+// newH1Plan renders the plan p for the HTTP/1.1 client; u is the
+// target's URL, which newRequestPlan parsed and checked (scheme http or
+// https, a host).
+func newH1Plan(p *requestPlan, u *url.URL) (*h1Plan, error) {
+	h := &h1Plan{sni: u.Hostname(), headTP: -1, wholeTP: -1}
 	port := u.Port()
 	if port == "" {
 		port = "80"
@@ -68,7 +65,7 @@ func newH1Plan(p *requestPlan) (*h1Plan, error) {
 		templated[name] = true
 	}
 	h.head = append(h.head, "Host: "...)
-	h.head = append(h.head, h.host...)
+	h.head = append(h.head, p.host...)
 	h.head = append(h.head, "\r\n"...)
 	names := make([]string, 0, len(p.headers))
 	for name := range p.headers {
@@ -158,7 +155,7 @@ func (u *userRequests) appendH1(dst []byte) ([]byte, error) {
 		if err != nil {
 			return dst, err
 		}
-		if pu.Scheme != h.scheme || pu.Host != h.host {
+		if pu.Scheme != p.scheme || pu.Host != p.host {
 			return dst, errAuthority
 		}
 		target = pu.RequestURI()

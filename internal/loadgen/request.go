@@ -112,7 +112,7 @@ func newRequestPlan(spec *Spec) (*requestPlan, error) {
 	// Streamed responses are read event by event with net/http, whatever
 	// the target's client.
 	if spec.Target.Client == config.ClientHTTP1 && !spec.Scenario.IsStream() {
-		if p.h1, err = newH1Plan(p); err != nil {
+		if p.h1, err = newH1Plan(p, base); err != nil {
 			return nil, fmt.Errorf("target url: %w", err)
 		}
 	}
