@@ -3,7 +3,6 @@ package loadgen
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -84,12 +83,7 @@ func TestCausesNothingListens(t *testing.T) { bothClients(t, testCausesNothingLi
 func testCausesNothingListens(t *testing.T) {
 	// A port where nothing listens: every request is refused, one cause,
 	// no status code but "no response".
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := closedAddr(t)
 	spec := testSpec("http://"+addr, func(_ *config.Target, sc *config.Scenario) {
 		sc.Users, sc.RequestsPerUser = 3, 4
 		sc.Request.Path = "/chat?q=x"

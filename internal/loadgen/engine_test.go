@@ -95,6 +95,19 @@ func bothClients(t *testing.T, test func(t *testing.T)) {
 
 // testSpec is a 1-user closed scenario against url with fast timeouts,
 // using testClient.
+// closedAddr is a loopback host:port where nothing listens (a listener
+// opened and closed again): a connection to it is refused.
+func closedAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
 func testSpec(url string, mutate func(*config.Target, *config.Scenario)) *Spec {
 	tgt := &config.Target{
 		Name:         "t",
@@ -156,12 +169,7 @@ func testErrorKinds(t *testing.T) {
 	tlsSrv := httptest.NewTLSServer(mux)
 	defer tlsSrv.Close()
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	refused := "http://" + ln.Addr().String()
-	ln.Close()
+	refused := "http://" + closedAddr(t)
 
 	tests := []struct {
 		name   string

@@ -2,7 +2,6 @@ package loadgen
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -25,12 +24,7 @@ func TestHealthMessages(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	refused := "http://" + ln.Addr().String()
-	ln.Close()
+	refused := "http://" + closedAddr(t)
 
 	target := func(url, path string) *config.Target {
 		return &config.Target{Name: "chat", URL: url, HealthCheck: config.HealthCheck{

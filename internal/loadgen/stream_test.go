@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -412,12 +411,7 @@ func TestStreamFromChatsim(t *testing.T) {
 // refused (kind disallowed, the run's Refused reason), not a failed check.
 func TestStreamCauses(t *testing.T) {
 	ts := streamServer(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := ln.Addr().String()
-	ln.Close()
+	closed := closedAddr(t)
 	tests := []struct {
 		name    string
 		url     string
