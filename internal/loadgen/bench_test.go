@@ -50,29 +50,45 @@ func BenchmarkOpenModelRate(b *testing.B) {
 // ns/op and allocs/op with a plain net/http loop (BenchmarkPlainNetHTTP)
 // in the same run.
 func BenchmarkClosedModel(b *testing.B) {
+	srv := replyServer(b)
+	benchEngine(b, srv.URL, nil, func(int) result.Recorder {
+		return result.RecorderFunc(func(*result.Result) {})
+	})
+}
+
+// replyServer is the engine benchmarks' loopback target: it answers every
+// request at once with a small JSON body that passes the default checks
+// and is a cache hit.
+func replyServer(b *testing.B) *httptest.Server {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, `{"reply":"ok","cached":true}`)
 	}))
-	defer srv.Close()
-	spec := testSpec(srv.URL, func(_ *config.Target, sc *config.Scenario) {
+	b.Cleanup(srv.Close)
+	return srv
+}
+
+// benchEngine runs b.N requests (rounded up to a multiple of 4) through
+// the engine: 4 virtual users back to back against url, recording with
+// rec. mutate, when set, adjusts the target. Only the run is timed.
+func benchEngine(b *testing.B, url string, mutate func(*config.Target), rec func(worker int) result.Recorder) {
+	spec := testSpec(url, func(tg *config.Target, sc *config.Scenario) {
+		if mutate != nil {
+			mutate(tg)
+		}
 		sc.Users, sc.RequestsPerUser = 4, b.N/4+1
 	})
 	b.ReportAllocs()
 	b.ResetTimer()
-	if _, err := Run(context.Background(), spec, Hooks{Recorder: func(int) result.Recorder {
-		return result.RecorderFunc(func(*result.Result) {})
-	}}); err != nil {
+	if _, err := Run(context.Background(), spec, Hooks{Recorder: rec}); err != nil {
 		b.Fatal(err)
 	}
+	b.StopTimer()
 }
 
 // BenchmarkPlainNetHTTP is the baseline: 4 goroutines, one shared
 // keep-alive client, a GET and a full body read per request.
 func BenchmarkPlainNetHTTP(b *testing.B) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprint(w, `{"reply":"ok","cached":true}`)
-	}))
-	defer srv.Close()
+	srv := replyServer(b)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
 	defer client.CloseIdleConnections()
 	b.ReportAllocs()

@@ -150,25 +150,16 @@ func BenchmarkTraceparent(b *testing.B) {
 // header on (the default) and off, for each client, side by side: the
 // header's cost per request in the engine (ns/op and allocs/op).
 func BenchmarkEngineTraceparent(b *testing.B) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Write([]byte(`{"reply":"ok","cached":true}`))
-	}))
-	defer srv.Close()
+	srv := replyServer(b)
 	for _, client := range []string{config.ClientNetHTTP, config.ClientHTTP1} {
 		for _, on := range []bool{false, true} {
 			b.Run(fmt.Sprintf("client=%s/traceparent=%v", client, on), func(b *testing.B) {
-				spec := testSpec(srv.URL, func(tg *config.Target, sc *config.Scenario) {
+				benchEngine(b, srv.URL, func(tg *config.Target) {
 					tg.Client = client
 					tg.Traceparent.Enabled = &on
-					sc.Users, sc.RequestsPerUser = 4, b.N/4+1
-				})
-				b.ReportAllocs()
-				b.ResetTimer()
-				if _, err := Run(context.Background(), spec, Hooks{Recorder: func(int) result.Recorder {
+				}, func(int) result.Recorder {
 					return result.RecorderFunc(func(*result.Result) {})
-				}}); err != nil {
-					b.Fatal(err)
-				}
+				})
 			})
 		}
 	}
