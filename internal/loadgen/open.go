@@ -81,15 +81,18 @@ func (e *engine) runOpen(ctx context.Context, start time.Time) Outcome {
 	for sent < total {
 		// Send everything due at this wake-up: a late wake-up (a busy
 		// machine) makes several requests due at once.
+		// next is the send time of the first request not yet due: the
+		// one to wait for.
 		now := time.Since(start)
+		var next time.Duration
 		for ; sent < total; sent++ {
-			at := sched.at(sent)
-			if at > now {
+			next = sched.at(sent)
+			if next > now {
 				break
 			}
-			dispatch(start.Add(at))
+			dispatch(start.Add(next))
 		}
-		if sent >= total || !p.waitUntil(start.Add(sched.at(sent))) {
+		if sent >= total || !p.waitUntil(start.Add(next)) {
 			break
 		}
 	}
