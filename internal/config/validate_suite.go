@@ -149,10 +149,7 @@ func (p *problems) validateModel(path string, sc *Scenario, s *Safety) {
 	case sc.RequestsPerUser != 0:
 		p.intIn(path+".requests_per_user", int64(sc.RequestsPerUser), 1, int64(s.MaxRequestsPerRun), "safety.max_requests_per_run", "")
 	}
-	p.durIn(path+".think_time", sc.ThinkTime, true, s.MaxRunDuration, maxRunDurationKy, "")
-	if sc.MaxInFlight != 0 || p.present[path+".max_in_flight"] {
-		p.addf(path+".max_in_flight", "applies only to the open model (rate)")
-	}
+	p.validateModelKeys(path, sc, s, false)
 }
 
 // validateStages checks a ramping profile: stages replace users or rate,
@@ -207,17 +204,7 @@ func (p *problems) validateStages(path string, sc *Scenario, s *Safety) {
 	if total := sc.Length(); s.MaxRunDuration > 0 && total > s.MaxRunDuration {
 		p.addf(path+".stages", "stage durations add up to %s, more than safety.max_run_duration (%s)", shortDur(total), shortDur(s.MaxRunDuration))
 	}
-	if open {
-		if sc.ThinkTime != 0 || p.present[path+".think_time"] {
-			p.addf(path+".think_time", "applies only to the closed model (users)")
-		}
-		p.intIn(path+".max_in_flight", int64(sc.MaxInFlight), 1, int64(s.MaxUsers), "safety.max_users", "min(1000, safety.max_users)")
-		return
-	}
-	p.durIn(path+".think_time", sc.ThinkTime, true, s.MaxRunDuration, maxRunDurationKy, "")
-	if sc.MaxInFlight != 0 || p.present[path+".max_in_flight"] {
-		p.addf(path+".max_in_flight", "applies only to the open model (rate)")
-	}
+	p.validateModelKeys(path, sc, s, open)
 }
 
 // validateOpen checks an open-model scenario.
@@ -231,10 +218,25 @@ func (p *problems) validateOpen(path string, sc *Scenario, s *Safety) {
 	if sc.RequestsPerUser != 0 || p.present[path+".requests_per_user"] {
 		p.addf(path+".requests_per_user", "applies only to the closed model (users)")
 	}
-	if sc.ThinkTime != 0 || p.present[path+".think_time"] {
-		p.addf(path+".think_time", "applies only to the closed model (users)")
+	p.validateModelKeys(path, sc, s, true)
+}
+
+// validateModelKeys checks the two keys that belong to one load model,
+// with or without stages: think_time (closed model, a pause within
+// safety.max_run_duration) and max_in_flight (open model, 1 to
+// safety.max_users); each is an error in the other model.
+func (p *problems) validateModelKeys(path string, sc *Scenario, s *Safety, open bool) {
+	if open {
+		if sc.ThinkTime != 0 || p.present[path+".think_time"] {
+			p.addf(path+".think_time", "applies only to the closed model (users)")
+		}
+		p.intIn(path+".max_in_flight", int64(sc.MaxInFlight), 1, int64(s.MaxUsers), "safety.max_users", "min(1000, safety.max_users)")
+		return
 	}
-	p.intIn(path+".max_in_flight", int64(sc.MaxInFlight), 1, int64(s.MaxUsers), "safety.max_users", "min(1000, safety.max_users)")
+	p.durIn(path+".think_time", sc.ThinkTime, true, s.MaxRunDuration, maxRunDurationKy, "")
+	if sc.MaxInFlight != 0 || p.present[path+".max_in_flight"] {
+		p.addf(path+".max_in_flight", "applies only to the open model (rate)")
+	}
 }
 
 // validateThresholds checks that rates are ratios and latencies positive.
