@@ -197,13 +197,19 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, start time.Time) a
 	if hit {
 		a.out, a.header["X-Cache"] = outHit, "HIT"
 	}
-	a.body = ChatResponse{
+	a.body = chatResponse(reply, hit, conv, start)
+	return a
+}
+
+// chatResponse is the answer to a chat request that started at start: the
+// JSON body, or a stream's last event.
+func chatResponse(reply string, hit bool, conv string, start time.Time) ChatResponse {
+	return ChatResponse{
 		Reply:          reply,
 		Cached:         hit,
 		ConversationID: conv,
 		LatencyMS:      math.Round(float64(time.Since(start).Microseconds())) / 1000,
 	}
-	return a
 }
 
 // overloaded is the 503 of a request that found no slot and no room to

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"math"
 	"mime"
 	"net/http"
 	"strings"
@@ -125,12 +124,7 @@ func (s *Server) streamReply(ctx context.Context, w http.ResponseWriter, p strea
 	}
 	p.store()
 	s.stats.finish(out, http.StatusOK)
-	sw.event("", ChatResponse{
-		Reply:          p.reply,
-		Cached:         p.hit,
-		ConversationID: p.conv,
-		LatencyMS:      math.Round(float64(time.Since(p.start).Microseconds())) / 1000,
-	})
+	sw.event("", chatResponse(p.reply, p.hit, p.conv, p.start))
 	if p.format == streamSSE {
 		sw.raw("data: [DONE]\n\n")
 	}
