@@ -64,16 +64,16 @@ type config struct {
 // the other flags start from, so it is read first and the arguments are
 // parsed again on top of the chosen profile.
 func parseFlags(args []string, stderr io.Writer) (config, error) {
-	c, profile, err := parseWith(args, stderr, chatsim.DefaultOptions())
+	c, err := parseWith(args, stderr, chatsim.DefaultOptions())
 	if err != nil {
 		return c, err
 	}
-	base, err := chatsim.Profile(profile)
+	base, err := chatsim.Profile(c.profile)
 	if err != nil {
 		return c, err
 	}
-	if profile != "" && profile != "default" {
-		if c, _, err = parseWith(args, io.Discard, base); err != nil {
+	if c.profile != "" && c.profile != "default" {
+		if c, err = parseWith(args, io.Discard, base); err != nil {
 			return c, err
 		}
 	}
@@ -89,9 +89,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	return c, c.redis.Validate()
 }
 
-// parseWith parses args with base as the options' defaults and returns the
-// config and the --profile value.
-func parseWith(args []string, stderr io.Writer, base chatsim.Options) (config, string, error) {
+// parseWith parses args with base as the options' defaults.
+func parseWith(args []string, stderr io.Writer, base chatsim.Options) (config, error) {
 	c := config{opts: base}
 	fs := flag.NewFlagSet("chatsim", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -102,8 +101,7 @@ func parseWith(args []string, stderr io.Writer, base chatsim.Options) (config, s
 		fs.PrintDefaults()
 	}
 	o := &c.opts
-	var profile string
-	fs.StringVar(&profile, "profile", "default", "`NAME` of the options the other flags start from: default, or guide (the load-testing guide's story: 1.5–3s uncached, one request at a time with a bounded queue; see README)")
+	fs.StringVar(&c.profile, "profile", "default", "`NAME` of the options the other flags start from: default, or guide (the load-testing guide's story: 1.5–3s uncached, one request at a time with a bounded queue; see README)")
 	fs.StringVar(&c.listen, "listen", DefaultListen, "address to listen on, as `HOST:PORT` (port 0 picks a free one)")
 	fs.DurationVar(&o.UncachedLatency, "uncached-latency", o.UncachedLatency, "mean latency of a reply not in the cache (the guide measured ~14.6s)")
 	fs.DurationVar(&o.CachedLatency, "cached-latency", o.CachedLatency, "mean latency of a reply served from the cache")
@@ -127,16 +125,15 @@ func parseWith(args []string, stderr io.Writer, base chatsim.Options) (config, s
 	fs.IntVar(&c.redis.DB, "redis-db", 0, "Redis logical database (with --redis-addr)")
 	fs.StringVar(&c.redis.Prefix, "redis-prefix", chatsim.DefaultRedisPrefix, "prefix of chatsim's Redis keys; reset deletes only these (with --redis-addr)")
 	if err := fs.Parse(args); err != nil {
-		return c, "", err
+		return c, err
 	}
 	if fs.NArg() > 0 {
-		return c, "", fmt.Errorf("unexpected arguments: %q", fs.Args())
+		return c, fmt.Errorf("unexpected arguments: %q", fs.Args())
 	}
 	fs.Visit(func(f *flag.Flag) {
 		c.redisFlagsSet = c.redisFlagsSet || f.Name == "redis-db" || f.Name == "redis-prefix"
 	})
-	c.profile = profile
-	return c, profile, nil
+	return c, nil
 }
 
 // run serves until ctx is canceled and returns the exit code.
