@@ -190,6 +190,15 @@ type runReport struct {
 		P95LatencyMS  float64        `json:"p95_latency_ms"`
 		Errors        map[string]int `json:"errors"`
 		Error         string         `json:"error"`
+		Streaming     *struct {
+			Streams int64 `json:"streams"`
+			Ended   int64 `json:"ended"`
+			Events  int64 `json:"events"`
+		} `json:"streaming"`
+		Slowest []struct {
+			TraceID   string  `json:"trace_id"`
+			LatencyMs float64 `json:"latency_ms"`
+		} `json:"slowest_requests"`
 	} `json:"test_results"`
 }
 

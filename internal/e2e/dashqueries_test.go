@@ -35,15 +35,9 @@ var mayBeEmpty = []emptyOK{
 	{`max_p95_event_gap`, "streaming threshold: this suite does not stream (checked in TestE2EStreamExemplarsPush)", ""},
 }
 
-// dashboardVars are the template-variable values the queries are run
-// with: the dashboards' "All" (.+), and sel, one concrete selection of
-// each (job, instance, suite, scenario, target).
-func dashboardVars(sel map[string]string) []map[string]string {
-	return []map[string]string{
-		{"job": ".+", "instance": ".+", "suite": ".+", "scenario": ".+", "target": ".+"},
-		sel,
-	}
-}
+// allVars sets every template variable of the dashboards (job, instance,
+// suite, scenario, target) to their "All" (.+).
+var allVars = map[string]string{"job": ".+", "instance": ".+", "suite": ".+", "scenario": ".+", "target": ".+"}
 
 // expandVars replaces the dashboards' own variables ($instance, …) by
 // vars, then the interval variables by promqlcheck.Substitute.
@@ -74,7 +68,7 @@ func checkDashboardQueries(t *testing.T, prom string, sel map[string]string, als
 			t.Fatal(err)
 		}
 		for _, e := range exprs {
-			for _, vars := range dashboardVars(sel) {
+			for _, vars := range []map[string]string{allVars, sel} {
 				total++
 				q := expandVars(e.Query, vars)
 				// Grafana evaluates annotations over the dashboard's time

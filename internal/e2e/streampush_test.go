@@ -3,7 +3,6 @@ package e2e
 import (
 	"fmt"
 	"net/url"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -75,25 +74,6 @@ scrape_configs:
 `, loadcron, gateway)
 }
 
-// spRun is the part of a stored run the test reads.
-type spRun struct {
-	RunID       string    `json:"run_id"`
-	Status      string    `json:"status"`
-	FinishedAt  time.Time `json:"finished_at"`
-	TestResults []struct {
-		Scenario  string `json:"scenario"`
-		Streaming *struct {
-			Streams int64 `json:"streams"`
-			Ended   int64 `json:"ended"`
-			Events  int64 `json:"events"`
-		} `json:"streaming"`
-		Slowest []struct {
-			TraceID   string  `json:"trace_id"`
-			LatencyMs float64 `json:"latency_ms"`
-		} `json:"slowest_requests"`
-	} `json:"test_results"`
-}
-
 // spExemplars queries the exemplars of loadcron's latency buckets over the
 // last five minutes and returns their labels.
 func spExemplars(prom, selector string) ([]map[string]string, error) {
@@ -149,17 +129,18 @@ func TestE2EStreamExemplarsPush(t *testing.T) {
 	waitReady(t, sim, simURL+"/health")
 	gateway := testtools.StartPushgateway(t)
 
-	cfg := spConfig(simURL)
+	// One config for the daemon and the CI run below.
+	cfg := writeFile(t, dir, "loadcron-sp.yaml", spConfig(simURL))
 	lcAddr := freeAddr(t)
 	lcProc := startProc(t, dir, "loadcron-sp", filepath.Join(bin, "loadcron"), "serve",
-		"--config.file", spWrite(t, dir, "loadcron-sp.yaml", cfg), "--web.listen-address", lcAddr,
+		"--config.file", cfg, "--web.listen-address", lcAddr,
 		"--data-dir", filepath.Join(dir, "data-sp"), "--log.format", "json")
 	lc := "http://" + lcAddr
 	waitReady(t, lcProc, lc+"/-/ready")
 
 	promAddr := freeAddr(t)
 	prom := startProc(t, dir, "prometheus", promBin,
-		"--config.file="+spWrite(t, dir, "prometheus-sp.yml", spPromConfig(lcAddr, strings.TrimPrefix(gateway, "http://"))),
+		"--config.file="+writeFile(t, dir, "prometheus-sp.yml", spPromConfig(lcAddr, strings.TrimPrefix(gateway, "http://"))),
 		"--web.listen-address="+promAddr,
 		"--storage.tsdb.path="+filepath.Join(dir, "tsdb-sp"),
 		// Exemplar storage; not native-histograms, with which 2.42 keeps
@@ -170,8 +151,7 @@ func TestE2EStreamExemplarsPush(t *testing.T) {
 	waitReady(t, prom, promURL+"/-/ready")
 
 	// A CI run of the same suite, pushed with a pipeline label.
-	runCfg := spWrite(t, dir, "run-sp.yaml", cfg)
-	cmd := exec.Command(filepath.Join(bin, "loadcron"), "run", "--config.file", runCfg, "--suite", spSuite,
+	cmd := exec.Command(filepath.Join(bin, "loadcron"), "run", "--config.file", cfg, "--suite", spSuite,
 		"--report", filepath.Join(dir, "ci-report.json"), "--push.url", gateway, "--push.grouping", "pipeline="+spPipeline)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -183,9 +163,9 @@ func TestE2EStreamExemplarsPush(t *testing.T) {
 
 	t.Run("streaming", func(t *testing.T) {
 		// A finished daemon run with streaming figures: every stream ended.
-		var run spRun
+		var run runReport
 		eventually(t, 60*time.Second, "a finished run with streaming figures", func() (bool, string) {
-			runs, err := spRuns(lc)
+			runs, err := loadcronRuns(lc, spSuite)
 			if err != nil || len(runs) == 0 {
 				return false, fmt.Sprint(err)
 			}
@@ -219,11 +199,7 @@ func TestE2EStreamExemplarsPush(t *testing.T) {
 				if !isStreamingQuery(e.Query) {
 					continue
 				}
-				q := e.Query
-				for _, v := range []string{"job", "instance", "suite", "scenario", "target"} {
-					q = strings.ReplaceAll(q, "$"+v, ".+")
-				}
-				q = promqlcheck.Substitute(q)
+				q := expandVars(e.Query, allVars)
 				checked++
 				eventually(t, 30*time.Second, e.Source, func() (bool, string) {
 					v, err := promVector(promURL, q)
@@ -238,9 +214,9 @@ func TestE2EStreamExemplarsPush(t *testing.T) {
 
 	t.Run("exemplars", func(t *testing.T) {
 		hexID := regexp.MustCompile(`^[0-9a-f]{32}$`)
-		var run spRun
+		var run runReport
 		eventually(t, 60*time.Second, "the slowest request of a finished run among the exemplars", func() (bool, string) {
-			runs, err := spRuns(lc)
+			runs, err := loadcronRuns(lc, spSuite)
 			if err != nil {
 				return false, err.Error()
 			}
@@ -301,28 +277,8 @@ func TestE2EStreamExemplarsPush(t *testing.T) {
 	t.Logf("streaming/exemplar/push e2e: %s", time.Since(start).Round(time.Second))
 }
 
-// spWrite writes text to dir/name and returns the path.
-func spWrite(t *testing.T, dir, name, text string) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 // isStreamingQuery reports whether a dashboard query reads streaming
 // series (or their thresholds).
 func isStreamingQuery(q string) bool {
 	return strings.Contains(q, "stream_") || strings.Contains(q, "max_p95_first_event") || strings.Contains(q, "max_p95_event_gap")
-}
-
-// spRuns returns the daemon's finished runs of the stream suite, newest
-// first.
-func spRuns(lc string) ([]spRun, error) {
-	var list struct {
-		Runs []spRun `json:"runs"`
-	}
-	err := getJSON(lc+"/api/v1/runs?limit=10&suite="+spSuite, &list)
-	return list.Runs, err
 }
