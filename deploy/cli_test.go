@@ -2,39 +2,18 @@ package deploy
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-)
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-	buildOut  []byte
+	"github.com/loadcron/loadcron/internal/testtools"
 )
 
 // loadcronBinary builds cmd/loadcron once per test binary.
 func loadcronBinary(t *testing.T) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "loadcron-deploy")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "loadcron")
-		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/loadcron")
-		cmd.Dir = repoRoot
-		buildOut, buildErr = cmd.CombinedOutput()
-	})
-	if buildErr != nil {
-		t.Fatalf("building loadcron: %v\n%s", buildErr, buildOut)
-	}
-	return binPath
+	return filepath.Join(testtools.GoBuild(t, repoRoot, "./cmd/loadcron"), "loadcron")
 }
 
 // checkCommandLine runs the real loadcron with a deployment's arguments
@@ -67,8 +46,6 @@ func loadcronArgs(line string) []string {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if binPath != "" {
-		os.RemoveAll(filepath.Dir(binPath))
-	}
+	testtools.RemoveBuilds()
 	os.Exit(code)
 }

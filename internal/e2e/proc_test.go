@@ -1,39 +1,29 @@
 package e2e
 
 import (
-	"bytes"
-	"context"
 	"fmt"
-	"github.com/loadcron/loadcron/internal/testtools"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/loadcron/loadcron/internal/testtools"
 )
 
 // moduleRoot is the repository root, relative to this package's directory
 // (where go test runs the test binary).
 const moduleRoot = "../.."
 
-var (
-	buildOnce sync.Once
-	buildDir  string
-	buildErr  error
-)
-
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if buildDir != "" {
-		_ = os.RemoveAll(buildDir)
-	}
+	testtools.RemoveBuilds()
 	if code == 0 {
 		if err := goleak.Find(); err != nil {
 			fmt.Fprintf(os.Stderr, "goleak: %v\n", err)
@@ -59,27 +49,7 @@ func tool(t *testing.T, name string) string { return testtools.Need(t, name) }
 // the directory holding them.
 func binaries(t *testing.T) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		buildDir, buildErr = os.MkdirTemp("", "loadcron-e2e-bin-")
-		if buildErr != nil {
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, "go", "build", "-o", buildDir+string(filepath.Separator),
-			"./cmd/loadcron", "./cmd/chatsim")
-		cmd.Dir = moduleRoot
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Run(); err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out.String())
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return buildDir
+	return testtools.GoBuild(t, moduleRoot, "./cmd/loadcron", "./cmd/chatsim")
 }
 
 // freeAddr returns a loopback address with a port that was free a moment

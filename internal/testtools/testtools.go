@@ -1,6 +1,7 @@
 // Package testtools finds the external programs tests talk to (promtool,
 // prometheus, prometheus-alertmanager, amtool, redis-server,
-// prometheus-pushgateway, chromium), installed by .ci/install-tools.
+// prometheus-pushgateway, chromium), installed by .ci/install-tools, and
+// builds the project's own commands for tests that run them (GoBuild).
 package testtools
 
 import (
