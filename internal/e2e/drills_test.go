@@ -114,11 +114,8 @@ suites:
         users: 20
         requests_per_user: 10
         request:
-          method: POST
+          <<: *req
           path: /api/chat?status=429:0.5
-          headers: {Content-Type: application/json}
-          body: '{"message": {{json .Query}}}'
-          queries: [%q, %q]
         checks: *checks
       - name: five
         target: steadysim
@@ -126,11 +123,8 @@ suites:
         users: 20
         requests_per_user: 10
         request:
-          method: POST
+          <<: *req
           path: /api/chat?status=429:5
-          headers: {Content-Type: application/json}
-          body: '{"message": {{json .Query}}}'
-          queries: [%q, %q]
         checks: *checks
 server:
   run_on_start: true
@@ -138,7 +132,7 @@ server:
   external_url: http://@ADDR@
   grafana_url: https://grafana.example
 `, urls["cachesim"], urls["errsim"], urls["slowsim"], urls["downsim"], urls["steadysim"],
-		drillQueries[0], drillQueries[1], drillQueries[0], drillQueries[1], drillQueries[0], drillQueries[1])
+		drillQueries[0], drillQueries[1])
 }
 
 // victimConfig: one suite, every request answered 500, so its error and
