@@ -56,16 +56,21 @@ type amConfig struct {
 		GroupBy       []string `yaml:"group_by"`
 		GroupInterval string   `yaml:"group_interval"`
 	} `yaml:"route"`
-	InhibitRules []struct {
-		SourceMatchers []string `yaml:"source_matchers"`
-		TargetMatchers []string `yaml:"target_matchers"`
-		Equal          []string `yaml:"equal"`
-	} `yaml:"inhibit_rules"`
-	Receivers []struct {
+	InhibitRules []inhibitRule `yaml:"inhibit_rules"`
+	Receivers    []struct {
 		Name             string           `yaml:"name"`
 		PagerdutyConfigs []map[string]any `yaml:"pagerduty_configs"`
 		SlackConfigs     []map[string]any `yaml:"slack_configs"`
 	} `yaml:"receivers"`
+	// text is the file as written.
+	text string
+}
+
+// inhibitRule is one entry of inhibit_rules.
+type inhibitRule struct {
+	SourceMatchers []string `yaml:"source_matchers"`
+	TargetMatchers []string `yaml:"target_matchers"`
+	Equal          []string `yaml:"equal"`
 }
 
 func readAMConfig(t *testing.T) amConfig {
@@ -74,7 +79,7 @@ func readAMConfig(t *testing.T) amConfig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var cfg amConfig
+	cfg := amConfig{text: string(b)}
 	if err := yaml.Unmarshal(b, &cfg); err != nil {
 		t.Fatal(err)
 	}
@@ -102,11 +107,7 @@ func TestAlertmanagerGroupingAndInhibition(t *testing.T) {
 		{[]string{`alertname = "LoadcronDaemonScrapeFailed"`}, []string{`alertname =~ "Loadcron.+"`, `alertname !~ "LoadcronDaemon.+"`}, []string{"job", "instance"}},
 	}
 	for _, w := range want {
-		if !slices.ContainsFunc(cfg.InhibitRules, func(ir struct {
-			SourceMatchers []string `yaml:"source_matchers"`
-			TargetMatchers []string `yaml:"target_matchers"`
-			Equal          []string `yaml:"equal"`
-		}) bool {
+		if !slices.ContainsFunc(cfg.InhibitRules, func(ir inhibitRule) bool {
 			return slices.Equal(ir.SourceMatchers, w.source) && slices.Equal(ir.TargetMatchers, w.target) && slices.Equal(ir.Equal, w.equal)
 		}) {
 			t.Errorf("no inhibit rule %v → %v on %v: %+v", w.source, w.target, w.equal, cfg.InhibitRules)
@@ -132,11 +133,7 @@ func TestAlertmanagerReceiversRenderEveryAlert(t *testing.T) {
 	if !slices.Contains(cfg.Templates, "loadcron.tmpl") {
 		t.Errorf("templates %v do not load loadcron.tmpl", cfg.Templates)
 	}
-	b, err := os.ReadFile(alertmanagerConfig)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if strings.Contains(string(b), ".CommonAnnotations") {
+	if strings.Contains(cfg.text, ".CommonAnnotations") {
 		t.Error("a receiver renders .CommonAnnotations: empty for groups of different alerts")
 	}
 	for _, r := range cfg.Receivers {
