@@ -153,11 +153,13 @@ type shard struct {
 	c  *Collector
 	mu sync.Mutex
 
-	classes                   [numClasses]durations
-	total, successful, failed int64
-	errors                    [result.NumKinds]int64
-	codes                     [maxCode]int64
-	maxLatenessNs             int64
+	classes [numClasses]durations
+	// successful counts the requests without error; the total is the sum
+	// of the classes' counts, the failures the difference.
+	successful    int64
+	errors        [result.NumKinds]int64
+	codes         [maxCode]int64
+	maxLatenessNs int64
 	// late holds the pacer lateness of open-model requests, made on the
 	// first one (closed-model runs never need it).
 	late *hdrhistogram.Histogram
@@ -192,14 +194,10 @@ func (s *shard) Record(r *result.Result) {
 
 	s.mu.Lock()
 	s.classes[class].add(r.Latency)
-	s.total++
 	if ok {
 		s.successful++
-	} else {
-		s.failed++
-		if int(r.Kind) < result.NumKinds {
-			s.errors[r.Kind]++
-		}
+	} else if int(r.Kind) < result.NumKinds {
+		s.errors[r.Kind]++
 	}
 	if uint(r.Code) < maxCode {
 		s.codes[r.Code]++
@@ -290,9 +288,7 @@ func (c *Collector) Summary(elapsed time.Duration, costPerUncached float64) Summ
 		}
 		c.mergedHit.Merge(sh.classes[classHit].hist)
 		c.mergedMiss.Merge(sh.classes[classMiss].hist)
-		s.Total += sh.total
 		s.Successful += sh.successful
-		s.Failed += sh.failed
 		for k, n := range sh.errors {
 			s.Errors[k] += n
 		}
@@ -320,6 +316,12 @@ func (c *Collector) Summary(elapsed time.Duration, costPerUncached float64) Summ
 		omitted += sh.causesOmitted
 		sh.mu.Unlock()
 	}
+	all := durations{hist: c.merged, minNs: math.MaxInt64}
+	for k := range classes {
+		all.mergeFigures(&classes[k])
+	}
+	s.Total = all.n
+	s.Failed = s.Total - s.Successful
 	s.CacheHits = classes[classHit].n
 	s.CacheMisses = classes[classMiss].n
 	s.Dropped = c.dropped.Load()
@@ -335,10 +337,6 @@ func (c *Collector) Summary(elapsed time.Duration, costPerUncached float64) Summ
 	s.Causes, s.CausesOmitted = mergeCauses(causes, omitted)
 
 	if s.Total > 0 {
-		all := durations{hist: c.merged, minNs: math.MaxInt64}
-		for k := range classes {
-			all.mergeFigures(&classes[k])
-		}
 		d := all.distribution()
 		s.Avg, s.Median, s.P95, s.P99, s.Min, s.Max = d.Avg, d.P50, d.P95, d.P99, d.Min, d.Max
 		s.SuccessRate = float64(s.Successful) / float64(s.Total)
