@@ -102,7 +102,7 @@ func (m *Metrics) SetConfig(cfg *config.Config) {
 		for _, st := range suiteRunStatuses {
 			m.suiteRuns.WithLabelValues(name, st)
 		}
-		m.runState.suiteLocked(name)
+		m.suiteRunning.WithLabelValues(name)
 	}
 
 	for name := range m.targetSeen {
@@ -157,7 +157,9 @@ func seconds(d *time.Duration) *float64 {
 func (m *Metrics) deleteSuiteLocked(name string) {
 	m.suiteRuns.DeletePartialMatch(prometheus.Labels{LabelSuite: name})
 	m.suiteNextRun.DeleteLabelValues(name)
-	delete(m.runState.suites, name)
+	for _, g := range []*prometheus.GaugeVec{m.suiteRunning, m.suiteLastStart, m.suiteLastPassed, m.suiteLastFinish} {
+		g.DeleteLabelValues(name)
+	}
 	delete(m.suiteSeen, name)
 }
 
@@ -189,8 +191,8 @@ func (m *Metrics) SuiteRunStarted(suite string, t time.Time) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.suiteOKLocked(suite) {
-		s := m.runState.suiteLocked(suite)
-		s.running, s.lastStart, s.hasStart = 1, unixSeconds(t), true
+		m.suiteRunning.WithLabelValues(suite).Set(1)
+		m.suiteLastStart.WithLabelValues(suite).Set(unixSeconds(t))
 	}
 }
 
@@ -204,8 +206,9 @@ func (m *Metrics) SuiteRunFinished(suite, status string, passed bool, t time.Tim
 		return
 	}
 	m.suiteRuns.WithLabelValues(suite, status).Inc()
-	s := m.runState.suiteLocked(suite)
-	s.running, s.lastPassed, s.lastFinish, s.hasLast = 0, boolFloat(passed), unixSeconds(t), true
+	m.suiteRunning.WithLabelValues(suite).Set(0)
+	m.suiteLastPassed.WithLabelValues(suite).Set(boolFloat(passed))
+	m.suiteLastFinish.WithLabelValues(suite).Set(unixSeconds(t))
 }
 
 // SuiteSkipped counts a scheduled run that was skipped because the

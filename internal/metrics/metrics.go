@@ -78,9 +78,16 @@ type Metrics struct {
 
 	suiteRuns    *prometheus.CounterVec
 	suiteNextRun *prometheus.GaugeVec
-	// runState holds suite_running and the last run's start, result and
-	// end, read by a scrape as one state (runstate.go).
-	runState *runState
+	// suiteRunning and the last run's start, result and end are on no
+	// registry of their own: New registers them in a snapshotGroup, so
+	// that a scrape reads a suite's run state as of one moment.
+	//
+	// Registered one by one, each was read at its own moment of a scrape:
+	// a run starting in between gave a scrape running 1 beside the
+	// previous run's start, and LoadcronRunsOverdue, which pages on a
+	// running suite whose start is more than a schedule interval ago,
+	// paged on a healthy suite (TestScrapeSeesOneRunState).
+	suiteRunning, suiteLastStart, suiteLastPassed, suiteLastFinish *prometheus.GaugeVec
 
 	targetUp             *prometheus.GaugeVec
 	targetHealthDuration *prometheus.GaugeVec
@@ -123,6 +130,7 @@ func (k key) labels() prometheus.Labels {
 // collectors; see RegisterRuntime.
 func New(reg prometheus.Registerer, opts Options) *Metrics {
 	f := promauto.With(reg)
+	snap := promauto.With(nil) // collected by the snapshotGroup below
 	suite := []string{LabelSuite}
 	target := []string{LabelTarget}
 	m := &Metrics{
@@ -135,6 +143,22 @@ func New(reg prometheus.Registerer, opts Options) *Metrics {
 		suiteNextRun: f.NewGaugeVec(prometheus.GaugeOpts{
 			Namespace: Namespace, Name: "suite_next_run_timestamp_seconds",
 			Help: "Unix time of the suite's next scheduled run.",
+		}, suite),
+		suiteRunning: snap.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: Namespace, Name: "suite_running",
+			Help: "1 while a run of the suite is in progress, else 0.",
+		}, suite),
+		suiteLastStart: snap.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: Namespace, Name: "suite_last_run_start_timestamp_seconds",
+			Help: "Unix time the suite's latest run started (the run may still be going).",
+		}, suite),
+		suiteLastPassed: snap.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: Namespace, Name: "suite_last_run_passed",
+			Help: "1 when the suite's last finished run passed (no scenario failed), else 0.",
+		}, suite),
+		suiteLastFinish: snap.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: Namespace, Name: "suite_last_run_timestamp_seconds",
+			Help: "Unix time the suite's last run finished.",
 		}, suite),
 
 		targetUp: f.NewGaugeVec(prometheus.GaugeOpts{
@@ -166,10 +190,10 @@ func New(reg prometheus.Registerer, opts Options) *Metrics {
 		targetSeen: make(map[string]bool),
 		targetDown: make(map[string]bool),
 	}
-	m.runState = newRunState(&m.mu)
 	if reg != nil {
-		reg.MustRegister(m.runState)
-		reg.MustRegister(&snapshotGroup{mu: &m.mu, cs: m.vecs.win.collectors()})
+		reg.MustRegister(&snapshotGroup{mu: &m.mu, cs: append([]prometheus.Collector{
+			m.suiteRunning, m.suiteLastStart, m.suiteLastPassed, m.suiteLastFinish,
+		}, m.vecs.win.collectors()...)})
 		// loadcron_build_info{version, revision, branch, goversion, goos,
 		// goarch, tags}, read from prometheus/common/version (set at link
 		// time): the same labels as every Prometheus component's.

@@ -13,7 +13,8 @@ import (
 //
 // Registered one by one, the registry would collect each collector at its
 // own moment of a scrape (concurrently, in no fixed order), and a scrape
-// during an update would mix old and new values (TestScrapeSeesOneWindow).
+// during an update would mix old and new values (TestScrapeSeesOneWindow,
+// TestScrapeSeesOneRunState).
 // The collectors in a group must not be registered themselves.
 type snapshotGroup struct {
 	mu *sync.Mutex // Metrics.mu
