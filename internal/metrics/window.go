@@ -227,22 +227,11 @@ func (s *ScenarioMetrics) publishWindowsLocked() {
 	}
 
 	recent := w.measured[:min(len(w.measured), RecentRuns)]
-	secondLargest := func(f func(RunRecord) float64) (float64, bool) {
-		if len(recent) < 2 {
-			return 0, false
-		}
-		vals := make([]float64, len(recent))
-		for i, r := range recent {
-			vals[i] = f(r)
-		}
-		slices.SortFunc(vals, func(a, b float64) int { return cmp.Compare(b, a) })
-		return vals[1], true
-	}
-	p95, ok := secondLargest(func(r RunRecord) float64 { return r.P95.Seconds() })
+	p95, ok := secondLargest(recent, func(r RunRecord) float64 { return r.P95.Seconds() })
 	set(v.recentLatency, ok, p95, "p95")
-	p99, ok := secondLargest(func(r RunRecord) float64 { return r.P99.Seconds() })
+	p99, ok := secondLargest(recent, func(r RunRecord) float64 { return r.P99.Seconds() })
 	set(v.recentLatency, ok, p99, "p99")
-	dropped, ok := secondLargest(func(r RunRecord) float64 {
+	dropped, ok := secondLargest(recent, func(r RunRecord) float64 {
 		return float64(r.Dropped) / float64(r.Requests+r.Dropped)
 	})
 	// Only an open-model scenario can drop (its dropped counter exists):
@@ -256,20 +245,9 @@ func (s *ScenarioMetrics) publishWindowsLocked() {
 			streamed = append(streamed, r)
 		}
 	}
-	streamSecond := func(f func(RunRecord) time.Duration) (float64, bool) {
-		if len(streamed) < 2 {
-			return 0, false
-		}
-		vals := make([]float64, len(streamed))
-		for i, r := range streamed {
-			vals[i] = f(r).Seconds()
-		}
-		slices.SortFunc(vals, func(a, b float64) int { return cmp.Compare(b, a) })
-		return vals[1], true
-	}
-	first, ok := streamSecond(func(r RunRecord) time.Duration { return r.FirstEventP95 })
+	first, ok := secondLargest(streamed, func(r RunRecord) float64 { return r.FirstEventP95.Seconds() })
 	set(v.recentStream, ok, first, "first_event_p95")
-	gap, ok := streamSecond(func(r RunRecord) time.Duration { return r.EventGapP95 })
+	gap, ok := secondLargest(streamed, func(r RunRecord) float64 { return r.EventGapP95.Seconds() })
 	set(v.recentStream, ok, gap, "event_gap_p95")
 
 	win := ratioWindow(w.measured)
@@ -282,6 +260,20 @@ func (s *ScenarioMetrics) publishWindowsLocked() {
 	set(v.errorLower, has, win.errorLower)
 	set(v.http5xxLow, has, win.http5xxLower)
 	set(v.cacheUpper, has && win.cacheJudged, win.cacheUpper)
+}
+
+// secondLargest is the second largest f over runs, false for fewer than
+// two runs: above a limit exactly when at least two of the runs were.
+func secondLargest(runs []RunRecord, f func(RunRecord) float64) (float64, bool) {
+	if len(runs) < 2 {
+		return 0, false
+	}
+	vals := make([]float64, len(runs))
+	for i, r := range runs {
+		vals[i] = f(r)
+	}
+	slices.SortFunc(vals, func(a, b float64) int { return cmp.Compare(b, a) })
+	return vals[1], true
 }
 
 // window is the ratio window of a scenario and its bounds.
