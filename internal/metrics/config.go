@@ -74,14 +74,14 @@ func (m *Metrics) SetConfig(cfg *config.Config) {
 		s := m.scenarioLocked(k)
 		m.setThresholdsLocked(k, t)
 		switch {
-		case open[k] && s.live.dropped == nil:
+		case open[k] && s.dropped == nil:
 			// An open-model scenario can drop requests: its counter is
 			// there at 0 before the first drop.
-			s.live.dropped = s.vecs.dropped.WithLabelValues(k.suite, k.scenario, k.target)
-		case !open[k] && s.live.dropped != nil:
+			s.dropped = s.vecs.dropped.WithLabelValues(k.suite, k.scenario, k.target)
+		case !open[k] && s.dropped != nil:
 			s.vecs.dropped.DeleteLabelValues(k.suite, k.scenario, k.target)
 			s.vecs.win.recentDropped.DeleteLabelValues(k.suite, k.scenario, k.target)
-			s.live.dropped = nil
+			s.dropped = nil
 		}
 		switch {
 		case streams[k]:

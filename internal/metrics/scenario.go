@@ -41,11 +41,14 @@ type ScenarioMetrics struct {
 
 	// removed is set when SetConfig dropped this scenario, so late calls
 	// of a run that outlived the reload do not bring its series back.
-	// removed, vecs (after construction), codes and live are guarded by
-	// m.mu.
+	// removed, vecs (after construction), codes and dropped are guarded
+	// by m.mu.
 	removed bool
 	codes   map[int]prometheus.Counter // requests_total by status code
-	live    liveHandles
+	// dropped is dropped_requests_total once it exists: SetConfig creates
+	// it at 0 for an open-model scenario, so it also says whether the
+	// scenario can drop.
+	dropped prometheus.Counter
 	// win is the run history behind the window gauges; guarded by m.mu.
 	win runWindows
 	// stream holds the stream series once the scenario streams (stream.go).
@@ -177,7 +180,7 @@ func (s *ScenarioMetrics) detachLocked() {
 	s.removed = true
 	s.vecs = newScenarioVecs(promauto.With(nil), false)
 	clear(s.codes)
-	s.live = liveHandles{}
+	s.dropped = nil
 	s.stream = nil
 }
 

@@ -236,7 +236,7 @@ func (s *ScenarioMetrics) publishWindowsLocked() {
 	})
 	// Only an open-model scenario can drop (its dropped counter exists):
 	// a closed-model one would show a ratio that is 0 forever.
-	set(v.recentDropped, ok && s.live.dropped != nil, dropped)
+	set(v.recentDropped, ok && s.dropped != nil, dropped)
 
 	// Streaming figures: the last 3 measured runs that read streams.
 	var streamed []RunRecord
