@@ -37,36 +37,24 @@ type preflighted struct {
 // daemon serves: --set and --segment, the configuration (file,
 // environment, overrides, the files it names, every template rendered),
 // the suite, the report path (writable), the listen addresses and the web
-// config file (daemon.Preflight). validate, run and serve all call it, so
-// what validate accepts, run and serve start with. Every problem is
-// printed to stderr; ok is false when there was one (exit 2).
+// config file (daemon.Preflight). validate and run call it, and serve
+// makes the same checks (checkArgs, then daemon.Run calls
+// daemon.Preflight), so what validate accepts, run and serve start with.
+// Every problem is printed to stderr; ok is false when there was one
+// (exit 2).
 func preflight(a preflightArgs, stderr io.Writer) (*preflighted, bool) {
-	if a.daemon.ConfigFile == "" {
-		fmt.Fprintf(stderr, "%s: --config.file FILE is required\n", program)
+	sets, seg, ok := checkArgs(a, stderr)
+	if !ok {
 		return nil, false
 	}
-	p := &preflighted{}
-	ok := true
+	p := &preflighted{sets: sets, segment: seg}
 	fail := func(format string, args ...any) {
 		fmt.Fprintf(stderr, "%s: "+format+"\n", append([]any{program}, args...)...)
 		ok = false
 	}
-	var err error
-	if p.sets, err = config.ParseSets(a.sets); err != nil {
-		for _, e := range config.AsValidationErrors(err) {
-			fail("%s", e.Error())
-		}
-	}
-	if p.segment, err = segmentFrom(a.segment); err != nil {
-		fail("%v", err)
-	}
-	if !ok {
-		return nil, false
-	}
 	a.daemon.Env = configEnv()
-	// Flags that set keys come first, --set after them (and wins).
-	p.sets = append(append([]config.Override(nil), a.daemon.Sets...), p.sets...)
 	a.daemon.Sets = p.sets
+	var err error
 	if p.cfg, err = daemon.Preflight(a.daemon); err != nil {
 		printConfigErrors(stderr, err)
 		ok = false
@@ -92,4 +80,32 @@ func preflight(a preflightArgs, stderr io.Writer) (*preflighted, bool) {
 		}
 	}
 	return p, ok
+}
+
+// checkArgs makes preflight's checks of the command line itself:
+// --config.file is given, --set and --segment parse. sets are the
+// daemon's flag overrides, then --set (which wins). Every problem is
+// printed to stderr; ok is false when there was one.
+func checkArgs(a preflightArgs, stderr io.Writer) (sets []config.Override, seg runner.Segment, ok bool) {
+	if a.daemon.ConfigFile == "" {
+		fmt.Fprintf(stderr, "%s: --config.file FILE is required\n", program)
+		return nil, seg, false
+	}
+	ok = true
+	parsed, err := config.ParseSets(a.sets)
+	if err != nil {
+		for _, e := range config.AsValidationErrors(err) {
+			fmt.Fprintf(stderr, "%s: %s\n", program, e.Error())
+		}
+		ok = false
+	}
+	if seg, err = segmentFrom(a.segment); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", program, err)
+		ok = false
+	}
+	if !ok {
+		return nil, seg, false
+	}
+	// Flags that set keys come first, --set after them (and wins).
+	return append(append([]config.Override(nil), a.daemon.Sets...), parsed...), seg, true
 }

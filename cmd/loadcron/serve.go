@@ -72,16 +72,18 @@ func (o *serveOptions) execute(stderr io.Writer) int {
 	if o.dataDir != "" {
 		flagSets = append(flagSets, config.Override{Key: "history.dir", Value: o.dataDir, Source: "--data-dir"})
 	}
-	opts := daemon.Options{ConfigFile: o.configFile, Sets: flagSets, EnablePprof: o.pprof, WebConfigFile: *o.web.WebConfigFile}
+	opts := daemon.Options{ConfigFile: o.configFile, Sets: flagSets, EnablePprof: o.pprof}
 	if o.listenSet {
 		opts.ListenAddresses = *o.web.WebListenAddresses
 	}
-	// The same checks as validate (and run), before anything starts.
-	p, ok := preflight(preflightArgs{daemon: opts, sets: o.sets, segment: o.segment}, stderr)
+	// The same checks as validate (and run), before anything starts:
+	// those of the arguments here, the others (daemon.Preflight: config,
+	// listen addresses, web config) where daemon.Run starts, once.
+	sets, _, ok := checkArgs(preflightArgs{daemon: opts, sets: o.sets, segment: o.segment}, stderr)
 	if !ok {
 		return exitUsage
 	}
-	opts.Sets = p.sets
+	opts.Sets = sets
 	return runDaemon(opts, &o.daemonFlags, o.segment, stderr)
 }
 
