@@ -18,7 +18,7 @@ import (
 // configFileFlag registers --config.file on cmd and, hidden, the older
 // --config bound to the same value: kingpin has no flag aliases, and the
 // last of the two on the command line wins. Neither is Required() (that
-// would reject the alias); loadConfig checks for an empty value.
+// would reject the alias); preflight (checkArgs) checks for an empty value.
 func configFileFlag(cmd *kingpin.CmdClause, path *string, help string) {
 	cmd.Flag("config.file", help).PlaceHolder("FILE").StringVar(path)
 	cmd.Flag("config", "Alias of --config.file.").Hidden().PlaceHolder("FILE").StringVar(path)
