@@ -16,20 +16,20 @@ import (
 // an alert firing before the restart fires again at once instead of
 // resolving until enough new runs come, and one that was quiet stays so.
 func (d *Daemon) restoreWindows(cfg *config.Config) {
+	type scenario struct{ name, target string }
 	for _, suite := range cfg.SuiteNames() {
+		// One pass over the suite's history, oldest first.
+		runs := map[scenario][]metrics.RunRecord{}
 		reports := d.history.List(suite, 0) // newest first
-		slices.Reverse(reports)
-		for _, sc := range cfg.Suites[suite].Scenarios {
-			var runs []metrics.RunRecord
-			for _, rep := range reports {
-				for _, sr := range rep.TestResults {
-					if sr.Scenario == sc.Name && sr.Target == sc.Target {
-						runs = append(runs, runRecord(rep, sr))
-					}
-				}
+		for _, rep := range slices.Backward(reports) {
+			for _, sr := range rep.TestResults {
+				k := scenario{sr.Scenario, sr.Target}
+				runs[k] = append(runs[k], runRecord(rep, sr))
 			}
-			if len(runs) > 0 {
-				d.metrics.Scenario(suite, sc.Name, sc.Target).RestoreRuns(runs)
+		}
+		for _, sc := range cfg.Suites[suite].Scenarios {
+			if r := runs[scenario{sc.Name, sc.Target}]; len(r) > 0 {
+				d.metrics.Scenario(suite, sc.Name, sc.Target).RestoreRuns(r)
 			}
 		}
 	}
